@@ -1,0 +1,65 @@
+#include "alloc.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2rt/common.h"
+
+/* Remaining successful allocations before injected failures; negative = injection off. */
+static _Atomic long fail_budget = -1;
+static _Atomic long alloc_count = 0;
+
+static int injected_failure(void) {
+  atomic_fetch_add(&alloc_count, 1);
+  long budget = atomic_load(&fail_budget);
+  if (budget < 0) return 0;
+  if (budget == 0) return 1;
+  atomic_fetch_sub(&fail_budget, 1);
+  return 0;
+}
+
+long c2__alloc_fail_after(long n) {
+  long count = atomic_exchange(&alloc_count, 0);
+  atomic_store(&fail_budget, n);
+  return count;
+}
+
+long c2__alloc_count(void) { return atomic_load(&alloc_count); }
+
+void *c2__malloc(size_t size) {
+  if (injected_failure()) return NULL;
+  return malloc(size ? size : 1);
+}
+
+void *c2__calloc(size_t count, size_t size) {
+  if (injected_failure()) return NULL;
+  if (count == 0 || size == 0) return calloc(1, 1);
+  return calloc(count, size);
+}
+
+void *c2__realloc(void *ptr, size_t size) {
+  if (injected_failure()) return NULL;
+  return realloc(ptr, size ? size : 1);
+}
+
+void *c2__aligned_alloc(size_t size) {
+  if (injected_failure()) return NULL;
+  size_t rounded = (size + 63) & ~(size_t)63;
+  if (rounded < size) return NULL; /* overflow */
+  return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+char *c2__strndup(const char *s, size_t n) {
+  char *copy = c2__malloc(n + 1);
+  if (!copy) return NULL;
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  return copy;
+}
+
+char *c2__strdup(const char *s) { return c2__strndup(s, strlen(s)); }
+
+void c2__free(void *ptr) { free(ptr); }
+
+void c2_free(void *ptr) { free(ptr); }

@@ -1,0 +1,12 @@
+/* Registration functions of the built-in op families, listed once in builtin.c. */
+#ifndef C2_OPS_OPS_H
+#define C2_OPS_OPS_H
+
+#include "c2rt/registry.h"
+
+c2_status c2_register_lrn_ops(c2_registry *reg, c2_error *err);
+
+/* Reads the `order` argument ("NCHW"/"nchw" -> false, "NHWC"/"nhwc" -> true; default NCHW). */
+c2_status c2__parse_order(const c2_opdef *def, bool *nhwc, c2_error *err);
+
+#endif

@@ -1,0 +1,161 @@
+/* NetDef -> Net: Caffe2's NetBase checks, then every op created once and run in order. */
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/def_impl.h"
+#include "../core/operator_impl.h"
+#include "c2rt/net.h"
+
+struct c2_net {
+  c2_netdef *def; /* own copy; ops borrow their definitions from it */
+  c2_workspace *ws;
+  c2_operator **ops;
+  size_t n_ops;
+};
+
+/* Net types Caffe2 knows. Every one of them gives the result of running the ops in order (the
+ * DAG executors only interleave independent ops), so all run sequentially here. */
+static const char *const known_net_types[] = {
+    "", "simple", "dag", "async_dag", "async_simple", "async_scheduling", "async_polling",
+    "singlethread_async", "prof_dag", "rnn", "parallel", "async_child"};
+
+static bool known_type(const char *type) {
+  for (size_t i = 0; i < sizeof known_net_types / sizeof *known_net_types; i++)
+    if (strcmp(type, known_net_types[i]) == 0) return true;
+  return false;
+}
+
+static bool in_list(char *const *names, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0) return true;
+  return false;
+}
+
+/* Linear scans keep this simple; nets of thousands of ops with thousands of blobs would want a
+ * hash set here. */
+static c2_status check_blob_flow(const c2_netdef *def, c2_error *err) {
+  const char *net_name = def->name ? def->name : "";
+  for (size_t k = 0; k < def->n_op; k++) {
+    const Caffe2__OperatorDef *op = def->op[k];
+    if (op->device_option && op->device_option->node_name && *op->device_option->node_name)
+      return c2_error_set(err, C2_ERR_SCHEMA,
+                          "op #%zu (%s): node_name must be empty for all operators at execution "
+                          "time, got '%s'",
+                          k, op->type ? op->type : "", op->device_option->node_name);
+    if (def->n_external_input == 0) continue;
+    for (size_t i = 0; i < op->n_input; i++) {
+      const char *in = op->input[i];
+      bool known = in_list(def->external_input, def->n_external_input, in);
+      for (size_t j = 0; j < k && !known; j++)
+        known = in_list(def->op[j]->output, def->op[j]->n_output, in);
+      if (!known)
+        return c2_error_set(err, C2_ERR_SCHEMA,
+                            "op #%zu (%s): source for input '%s' is unknown in net '%s': it is "
+                            "neither an external input nor produced by an earlier op",
+                            k, op->type ? op->type : "", in, net_name);
+    }
+  }
+  for (size_t i = 0; i < def->n_external_output; i++) {
+    const char *out = def->external_output[i];
+    bool produced = in_list(def->external_input, def->n_external_input, out);
+    for (size_t k = 0; k < def->n_op && !produced; k++)
+      produced = in_list(def->op[k]->output, def->op[k]->n_output, out);
+    if (!produced)
+      return c2_error_set(err, C2_ERR_SCHEMA,
+                          "net '%s' declares external output '%s', but no op produces it and it "
+                          "is not an external input",
+                          net_name, out);
+  }
+  return C2_OK;
+}
+
+/* Ops without a device option take the net's (Caffe2 SimpleNet does the same). */
+static c2_status inherit_device(c2_netdef *def, c2_error *err) {
+  if (!def->device_option) return C2_OK;
+  for (size_t k = 0; k < def->n_op; k++) {
+    if (def->op[k]->device_option) continue;
+    c2_status st = c2__message_copy(&def->device_option->base, &caffe2__device_option__descriptor,
+                                    (ProtobufCMessage **)&def->op[k]->device_option, err);
+    if (st) return st;
+  }
+  return C2_OK;
+}
+
+void c2_net_free(c2_net *net) {
+  if (!net) return;
+  for (size_t i = net->n_ops; i-- > 0;) c2__operator_free(net->ops[i]);
+  c2__free(net->ops);
+  c2_netdef_free(net->def);
+  c2__free(net);
+}
+
+c2_status c2_net_new(c2_workspace *ws, const c2_netdef *def, const c2_registry *reg, c2_net **out,
+                     c2_error *err) {
+  c2_status st = C2_OK;
+  if (!reg) st = c2_registry_default(&reg, err);
+  if (st) return st;
+  const char *type = def->type ? def->type : "";
+  if (!known_type(type))
+    return c2_error_set(err, C2_ERR_UNSUPPORTED, "net '%s' has type '%s', which is not a known "
+                        "net type (simple, dag, async_scheduling, ...)",
+                        def->name ? def->name : "", type);
+  st = check_blob_flow(def, err);
+  if (st) return st;
+  c2_net *net = c2__calloc(1, sizeof *net);
+  if (!net) return c2_error_set(err, C2_ERR_NOMEM, "out of memory creating a net");
+  net->ws = ws;
+  st = c2_netdef_copy(def, &net->def, err);
+  if (!st) st = inherit_device(net->def, err);
+  if (!st && def->n_op) {
+    net->ops = c2__calloc(def->n_op, sizeof *net->ops);
+    if (!net->ops) st = c2_error_set(err, C2_ERR_NOMEM, "out of memory creating a net");
+  }
+  for (size_t k = 0; !st && k < net->def->n_op; k++) {
+    const c2_opdef *opdef = net->def->op[k];
+    st = c2__operator_new(ws, opdef, reg, (int)k, &net->ops[k], err);
+    if (st) c2_error_prefix(err, "op #%zu (%s): ", k, c2_opdef_type(opdef));
+    else net->n_ops++;
+  }
+  if (st) {
+    c2_net_free(net);
+    return st;
+  }
+  *out = net;
+  return C2_OK;
+}
+
+c2_status c2_net_run(c2_net *net, c2_error *err) {
+  for (size_t k = 0; k < net->n_ops; k++) {
+    c2_status st = c2__operator_run(net->ops[k], err);
+    if (st) {
+      c2_error_prefix(err, "op #%zu (%s): ", k, c2_op_type(net->ops[k]));
+      return st;
+    }
+  }
+  return C2_OK;
+}
+
+const c2_netdef *c2_net_def(const c2_net *net) { return net->def; }
+size_t c2_net_num_ops(const c2_net *net) { return net->n_ops; }
+c2_operator *c2_net_op(c2_net *net, size_t i) { return i < net->n_ops ? net->ops[i] : NULL; }
+
+c2_status c2_run_net_once(c2_workspace *ws, const c2_netdef *def, const c2_registry *reg,
+                          c2_error *err) {
+  c2_net *net;
+  c2_status st = c2_net_new(ws, def, reg, &net, err);
+  if (st) return st;
+  st = c2_net_run(net, err);
+  c2_net_free(net);
+  return st;
+}
+
+c2_status c2_run_operator_once(c2_workspace *ws, const c2_opdef *op, const c2_registry *reg,
+                               c2_error *err) {
+  /* A one-op net without external inputs: Caffe2's RunOperatorOnce checks only that the input
+   * blobs exist, which op creation does. The net borrows op through a shallow wrapper. */
+  Caffe2__NetDef wrapper = CAFFE2__NET_DEF__INIT;
+  c2_opdef *ops[1] = {(c2_opdef *)op};
+  wrapper.n_op = 1;
+  wrapper.op = ops;
+  return c2_run_net_once(ws, &wrapper, reg, err);
+}

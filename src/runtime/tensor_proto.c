@@ -1,0 +1,200 @@
+/* TensorProto(s) -> tensors, each checked against its dims and dtype before any data is copied. */
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/tensor_impl.h"
+#include "c2rt/caffe2.pb-c.h"
+#include "loader_impl.h"
+
+/* Where each dtype keeps its values in a TensorProto (Caffe2's serializer). */
+typedef enum { FROM_FLOAT, FROM_DOUBLE, FROM_INT32, FROM_INT64, FROM_BYTES } source;
+
+static bool dtype_source(int dtype, source *src) {
+  switch (dtype) {
+    case C2_DTYPE_FLOAT: *src = FROM_FLOAT; return true;
+    case C2_DTYPE_DOUBLE: *src = FROM_DOUBLE; return true;
+    case C2_DTYPE_INT64: *src = FROM_INT64; return true;
+    case C2_DTYPE_BYTE: *src = FROM_BYTES; return true;
+    case C2_DTYPE_INT32:
+    case C2_DTYPE_BOOL:
+    case C2_DTYPE_UINT8:
+    case C2_DTYPE_INT8:
+    case C2_DTYPE_UINT16:
+    case C2_DTYPE_INT16:
+    case C2_DTYPE_FLOAT16: *src = FROM_INT32; return true;
+    default: return false;
+  }
+}
+
+static const char *source_field(source s) {
+  static const char *const names[] = {"float_data", "double_data", "int32_data", "int64_data",
+                                      "byte_data"};
+  return names[s];
+}
+
+static size_t source_count(const Caffe2__TensorProto *p, source s) {
+  switch (s) {
+    case FROM_FLOAT: return p->n_float_data;
+    case FROM_DOUBLE: return p->n_double_data;
+    case FROM_INT32: return p->n_int32_data;
+    case FROM_INT64: return p->n_int64_data;
+    case FROM_BYTES: return p->has_byte_data ? p->byte_data.len : 0;
+  }
+  return 0;
+}
+
+/* int32_data holds narrow types widened; each value must fit its dtype. */
+static bool narrow_fits(int dtype, int32_t v) {
+  switch (dtype) {
+    case C2_DTYPE_BOOL: return v == 0 || v == 1;
+    case C2_DTYPE_UINT8: return v >= 0 && v <= 255;
+    case C2_DTYPE_INT8: return v >= -128 && v <= 127;
+    case C2_DTYPE_UINT16:
+    case C2_DTYPE_FLOAT16: return v >= 0 && v <= 65535;
+    case C2_DTYPE_INT16: return v >= -32768 && v <= 32767;
+    default: return true;
+  }
+}
+
+static void copy_narrow(int dtype, const int32_t *src, size_t n, void *dst) {
+  size_t esize = c2_dtype_size(dtype);
+  for (size_t i = 0; i < n; i++) {
+    if (esize == 4) ((int32_t *)dst)[i] = src[i];
+    else if (esize == 2) ((uint16_t *)dst)[i] = (uint16_t)src[i];
+    else ((uint8_t *)dst)[i] = (uint8_t)src[i];
+  }
+}
+
+c2_status c2_tensor_from_proto(const c2_tensor_proto *p, c2_tensor *out,
+                               const c2_load_limits *limits, c2_error *err) {
+  c2_load_limits store;
+  limits = c2__limits_or_default(limits, &store);
+  const char *name = p->name ? p->name : "";
+  int dtype = p->has_data_type ? (int)p->data_type : C2_DTYPE_FLOAT;
+  source src;
+  if (!dtype_source(dtype, &src)) {
+    if (dtype == 4)
+      return c2_error_set(err, C2_ERR_UNSUPPORTED, "tensor '%s': STRING tensors are not supported",
+                          name);
+    return c2_error_set(err, C2_ERR_PARSE, "tensor '%s': unknown or unsupported DataType %d", name,
+                        dtype);
+  }
+  if (p->segment)
+    return c2_error_set(err, C2_ERR_UNSUPPORTED,
+                        "tensor '%s': segmented (chunked) tensors are not supported", name);
+  if (p->has_data_format && p->data_format != 0)
+    return c2_error_set(err, C2_ERR_UNSUPPORTED, "tensor '%s': data_format %u is not supported",
+                        name, p->data_format);
+  if (p->n_dims > C2_MAX_NDIM)
+    return c2_error_set(err, C2_ERR_LIMIT, "tensor '%s' has %zu dims, more than the %d supported",
+                        name, p->n_dims, C2_MAX_NDIM);
+  int64_t numel;
+  c2_status st = c2_dims_numel((int)p->n_dims, p->dims, &numel, err);
+  size_t esize = c2_dtype_size(dtype);
+  if (!st && (uint64_t)numel > limits->max_tensor_bytes / esize)
+    st = c2_error_set(err, C2_ERR_LIMIT, "tensor of %lld elements exceeds the limit of %llu bytes",
+                      (long long)numel, (unsigned long long)limits->max_tensor_bytes);
+  if (st) {
+    c2_error_prefix(err, "tensor '%s': ", name);
+    return st;
+  }
+  bool raw = p->has_raw_data;
+  size_t have = raw ? p->raw_data.len : source_count(p, src);
+  size_t want = raw ? (size_t)numel * esize : (size_t)numel;
+  if (have != want)
+    return c2_error_set(err, C2_ERR_SHAPE,
+                        "tensor '%s': its shape holds %lld elements of %s, but %s has %zu %s", name,
+                        (long long)numel, c2_dtype_name(dtype), raw ? "raw_data" : source_field(src),
+                        have, raw ? "bytes" : "values");
+  if (!raw && src == FROM_INT32)
+    for (size_t i = 0; i < have; i++)
+      if (!narrow_fits(dtype, p->int32_data[i]))
+        return c2_error_set(err, C2_ERR_PARSE, "tensor '%s': value %d at %zu does not fit %s",
+                            name, p->int32_data[i], i, c2_dtype_name(dtype));
+  st = c2_tensor_resize(out, (c2_dtype)dtype, (int)p->n_dims, p->dims, err);
+  if (st) {
+    c2_error_prefix(err, "tensor '%s': ", name);
+    return st;
+  }
+  if (!out->nbytes) return C2_OK;
+  if (raw) {
+    memcpy(out->data, p->raw_data.data, out->nbytes);
+    return C2_OK;
+  }
+  switch (src) {
+    case FROM_FLOAT: memcpy(out->data, p->float_data, out->nbytes); break;
+    case FROM_DOUBLE: memcpy(out->data, p->double_data, out->nbytes); break;
+    case FROM_INT64: memcpy(out->data, p->int64_data, out->nbytes); break;
+    case FROM_BYTES: memcpy(out->data, p->byte_data.data, out->nbytes); break;
+    case FROM_INT32: copy_narrow(dtype, p->int32_data, have, out->data); break;
+  }
+  return C2_OK;
+}
+
+static c2_status store(c2_workspace *ws, const Caffe2__TensorProto *p, const char *name,
+                       const c2_load_limits *limits, c2_error *err) {
+  c2_tensor *staged;
+  c2_status st = c2_tensor_new(&staged, err);
+  if (st) return st;
+  st = c2_tensor_from_proto(p, staged, limits, err);
+  c2_tensor *dst = NULL;
+  if (!st) st = c2_workspace_create_blob(ws, name, &dst, err);
+  if (!st) {
+    /* Swap the staged storage in: no second copy of a large tensor. */
+    struct c2_tensor tmp = *dst;
+    *dst = *staged;
+    *staged = tmp;
+  }
+  c2_tensor_free(staged);
+  return st;
+}
+
+c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, const char *name,
+                          const c2_load_limits *limits, c2_error *err) {
+  /* A TensorProtos starts with field 1 length-delimited (0x0a); a TensorProto's field 1 (dims)
+   * is a varint, so the first byte tells the two apart. */
+  bool many = len > 0 && bytes[0] == 0x0a;
+  ProtobufCMessage *msg;
+  c2_status st = c2__unpack(many ? &caffe2__tensor_protos__descriptor
+                                 : &caffe2__tensor_proto__descriptor,
+                            bytes, len, limits, &msg, err);
+  if (st) return st;
+  if (!many) {
+    const Caffe2__TensorProto *p = (const Caffe2__TensorProto *)msg;
+    const char *blob = name ? name : p->name;
+    if (!blob || !*blob)
+      st = c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
+                        "the TensorProto has no name; give the blob name to load it into");
+    else st = store(ws, p, blob, limits, err);
+  } else {
+    const Caffe2__TensorProtos *ps = (const Caffe2__TensorProtos *)msg;
+    size_t matched = 0;
+    for (size_t i = 0; !st && i < ps->n_protos; i++) {
+      const Caffe2__TensorProto *p = ps->protos[i];
+      const char *pname = p->name ? p->name : "";
+      if (name && ps->n_protos > 1 && strcmp(pname, name) != 0) continue;
+      const char *blob = name ? name : pname;
+      if (!*blob)
+        st = c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "TensorProtos entry %zu has no name", i);
+      else st = store(ws, p, blob, limits, err);
+      matched++;
+    }
+    if (!st && name && matched == 0)
+      st = c2_error_set(err, C2_ERR_NOT_FOUND, "no tensor named '%s' among the %zu in the file",
+                        name, ps->n_protos);
+  }
+  protobuf_c_message_free_unpacked(msg, NULL);
+  return st;
+}
+
+c2_status c2_load_tensors_file(c2_workspace *ws, const char *path, const char *name,
+                               const c2_load_limits *limits, c2_error *err) {
+  uint8_t *bytes;
+  size_t len;
+  c2_status st = c2_read_file(path, limits, &bytes, &len, err);
+  if (st) return st;
+  st = c2_load_tensors(ws, bytes, len, name, limits, err);
+  c2__free(bytes);
+  if (st) c2_error_prefix(err, "%s: ", path);
+  return st;
+}
