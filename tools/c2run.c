@@ -14,7 +14,7 @@ static void usage(FILE *f) {
         "       c2run --describe NET\n"
         "       c2run --version | --help\n"
         "NET is a NetDef in binary (.pb) or text (.pbtxt, through protoc). Input FILEs are .npy\n"
-        "or TensorProto(s). Outputs default to the net's external_output; each is printed, or\n"
+        "or TensorProto(s) (told apart by content). Outputs default to the net's external_output; each is printed, or\n"
         "saved as .npy when a file is given.\n",
         f);
 }
@@ -140,18 +140,23 @@ static binding parse_binding(const char *spec, bool file_required) {
   return b;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
+/* .npy files are told by their magic bytes, anything else is read as TensorProto(s). */
 static void feed_input(c2_workspace *ws, const binding *b) {
   c2_error err = {0};
-  if (ends_with(b->file, ".npy")) {
+  uint8_t *bytes;
+  size_t len;
+  if (c2_read_file(b->file, NULL, &bytes, &len, &err)) tool_fail_err(TOOL, &err);
+  c2_status st;
+  if (len >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0) {
     c2_tensor *t;
-    if (c2_workspace_create_blob(ws, b->name, &t, &err) || c2_npy_load_file(b->file, t, &err))
-      tool_fail_err(TOOL, &err);
-  } else if (c2_load_tensors_file(ws, b->file, b->name, NULL, &err)) {
+    st = c2_workspace_create_blob(ws, b->name, &t, &err);
+    if (!st) st = c2_npy_parse(bytes, len, t, &err);
+  } else {
+    st = c2_load_tensors(ws, bytes, len, b->name, NULL, &err);
+  }
+  c2_free(bytes);
+  if (st) {
+    c2_error_prefix(&err, "%s: ", b->file);
     tool_fail_err(TOOL, &err);
   }
 }

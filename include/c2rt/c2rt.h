@@ -10,6 +10,7 @@
 #include "argument.h"
 #include "schema.h"
 #include "operator.h"
+#include "parallel.h"
 #include "gradient.h"
 #include "registry.h"
 #include "net.h"

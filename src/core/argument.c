@@ -1,6 +1,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "c2rt/argument.h"
 #include "c2rt/caffe2.pb-c.h"
 
@@ -139,27 +140,47 @@ c2_status c2_arg_get_floats(const c2_opdef *op, const char *name, const float **
   return C2_OK;
 }
 
-static bool same_arg(const Caffe2__Argument *a, const Caffe2__Argument *b) {
+/* 1 when a and b encode to the same bytes, 0 when not, -1 when out of memory. */
+static int same_arg(const Caffe2__Argument *a, const Caffe2__Argument *b) {
   size_t la = protobuf_c_message_get_packed_size(&a->base);
   size_t lb = protobuf_c_message_get_packed_size(&b->base);
-  if (la != lb) return false;
+  if (la != lb) return 0;
   uint8_t small_a[256], small_b[256];
-  if (la > sizeof small_a) return false; /* large duplicates are treated as different */
-  protobuf_c_message_pack(&a->base, small_a);
-  protobuf_c_message_pack(&b->base, small_b);
-  return memcmp(small_a, small_b, la) == 0;
+  uint8_t *pa = small_a, *pb = small_b;
+  if (la > sizeof small_a) { /* rare: long lists repeated under one name */
+    pa = c2__malloc(la);
+    pb = c2__malloc(la);
+    if (!pa || !pb) {
+      c2__free(pa);
+      c2__free(pb);
+      return -1;
+    }
+  }
+  protobuf_c_message_pack(&a->base, pa);
+  protobuf_c_message_pack(&b->base, pb);
+  int same = memcmp(pa, pb, la) == 0;
+  if (pa != small_a) {
+    c2__free(pa);
+    c2__free(pb);
+  }
+  return same;
 }
 
 c2_status c2_args_check_unique(const c2_opdef *op, c2_error *err) {
   for (size_t i = 0; i < op->n_arg; i++) {
     if (!op->arg[i]->name)
       return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "argument #%zu has no name", i);
-    for (size_t j = 0; j < i; j++)
-      if (op->arg[j]->name && strcmp(op->arg[i]->name, op->arg[j]->name) == 0 &&
-          !same_arg(op->arg[i], op->arg[j]))
+    for (size_t j = 0; j < i; j++) {
+      if (!op->arg[j]->name || strcmp(op->arg[i]->name, op->arg[j]->name) != 0) continue;
+      int same = same_arg(op->arg[i], op->arg[j]);
+      if (same < 0)
+        return c2_error_set(err, C2_ERR_NOMEM, "out of memory comparing arguments '%s'",
+                            op->arg[i]->name);
+      if (!same)
         return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
                             "found argument of the same name '%s' but with different contents",
                             op->arg[i]->name);
+    }
   }
   return C2_OK;
 }

@@ -45,12 +45,23 @@ const char *c2_dtype_name(int dtype) {
 c2_status c2_dims_numel(int ndim, const int64_t *dims, int64_t *numel, c2_error *err) {
   if (ndim < 0 || ndim > C2_MAX_NDIM)
     return c2_error_set(err, C2_ERR_LIMIT, "tensor rank %d is outside 0..%d", ndim, C2_MAX_NDIM);
-  int64_t n = 1;
+  /* Signs and zeros first, so that the result does not depend on the order of the dims: a
+   * negative dim is always a shape error, and a zero dim makes the product 0 whatever the
+   * others are. */
+  bool has_zero = false;
   for (int i = 0; i < ndim; i++) {
     if (dims[i] < 0)
       return c2_error_set(err, C2_ERR_SHAPE, "dimension %d is negative (%lld)", i,
                           (long long)dims[i]);
-    if (dims[i] != 0 && n > INT64_MAX / dims[i])
+    if (dims[i] == 0) has_zero = true;
+  }
+  if (has_zero) {
+    *numel = 0;
+    return C2_OK;
+  }
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (n > INT64_MAX / dims[i])
       return c2_error_set(err, C2_ERR_LIMIT, "element count of the shape overflows 64 bits");
     n *= dims[i];
   }

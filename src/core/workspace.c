@@ -4,6 +4,7 @@
 
 #include "names.h"
 #include "tensor_impl.h"
+#include "threadpool.h"
 #include "workspace_impl.h"
 
 static int online_cores(void) {
@@ -35,6 +36,7 @@ void c2_workspace_free(c2_workspace *ws) {
     c2__free(blob->name);
     c2__free(blob);
   }
+  c2__threadpool_free(ws->pool);
   c2__free(ws);
 }
 
@@ -103,7 +105,8 @@ c2_status c2_workspace_remove_blob(c2_workspace *ws, const char *name, c2_error 
   if (!blob) return c2_error_set(err, C2_ERR_NOT_FOUND, "blob '%s' is not in the workspace", name);
   if (blob->users > 0)
     return c2_error_set(err, C2_ERR_BUSY,
-                        "blob '%s' is used by %d net(s) of this workspace; delete them first",
+                        "blob '%s' is in use by nets of this workspace (%d op bindings); delete "
+                        "those nets first",
                         name, blob->users);
   HASH_DEL(ws->blobs, blob);
   c2_tensor_free(blob->tensor);

@@ -20,10 +20,13 @@ typedef struct c2_ws_net {
   UT_hash_handle hh;
 } c2_ws_net;
 
+struct c2_threadpool;
+
 struct c2_workspace {
   c2_ws_blob *blobs;
   c2_ws_net *nets;
   int num_threads;
+  struct c2_threadpool *pool; /* started on the first parallel loop, NULL until then */
 };
 
 /* The blob entry for name, created when absent and `create` is set; NULL when absent (or on
