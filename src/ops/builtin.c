@@ -9,6 +9,12 @@ typedef c2_status (*register_fn)(c2_registry *reg, c2_error *err);
 
 static const register_fn op_families[] = {
     c2_register_lrn_ops,
+    c2_register_conv_ops,
+    c2_register_pool_ops,
+    c2_register_softmax_ops,
+    c2_register_dropout_ops,
+    c2_register_concat_ops,
+    c2_register_given_tensor_fill_ops,
 };
 
 c2_status c2_register_builtin_ops(c2_registry *reg, c2_error *err) {

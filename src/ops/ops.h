@@ -5,8 +5,17 @@
 #include "c2rt/registry.h"
 
 c2_status c2_register_lrn_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_conv_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_pool_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_softmax_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_dropout_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_concat_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_given_tensor_fill_ops(c2_registry *reg, c2_error *err);
 
 /* Reads the `order` argument ("NCHW"/"nchw" -> false, "NHWC"/"nhwc" -> true; default NCHW). */
 c2_status c2__parse_order(const c2_opdef *def, bool *nhwc, c2_error *err);
+
+/* Caffe2's canonical_axis_index: -ndim <= axis < ndim, negative counted from the end. */
+c2_status c2__canonical_axis(int64_t axis, int ndim, int *out, c2_error *err);
 
 #endif
