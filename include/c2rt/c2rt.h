@@ -15,5 +15,7 @@
 #include "registry.h"
 #include "net.h"
 #include "loader.h"
+#include "init_net.h"
+#include "gemm.h"
 
 #endif

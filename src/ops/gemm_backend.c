@@ -110,3 +110,6 @@ const char *c2__gemm_backend(void) { return "built-in C GEMM (this build has no 
 bool c2__gemm_has_blas(void) { return false; }
 
 #endif
+
+#include "c2rt/gemm.h"
+const char *c2_gemm_backend(void) { return c2__gemm_backend(); }
