@@ -21,6 +21,7 @@
 #include "../ops/given_tensor_fill.h"
 #include "c2rt/init_net.h"
 #include "c2rt/net.h"
+#include "init_net_impl.h"
 #include "loader_impl.h"
 #include "wire.h"
 
@@ -295,6 +296,14 @@ static c2_status run_plan(c2_workspace *ws, const uint8_t *bytes, const plan *p,
   }
   c2_net_free(net);
   return st;
+}
+
+size_t c2__init_net_streamed_ops(const uint8_t *bytes, size_t len) {
+  plan p = {0};
+  scan_result res;
+  size_t n = !scan_net(bytes, len, &p, &res, NULL) && res == SCAN_OK ? p.n_fast : 0;
+  plan_free(&p);
+  return n;
 }
 
 c2_status c2_init_net_run(c2_workspace *ws, const uint8_t *bytes, size_t len,
