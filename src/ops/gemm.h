@@ -48,12 +48,14 @@ c2_status c2__sgemm_op(c2_operator *op, bool trans_a, bool trans_b, int64_t M, i
                        int64_t ldb, float beta, float *C, int64_t ldc, c2_error *err);
 
 /* ---- recording, for the benchmark that times the same GEMM calls alone ----
- * While a recorder is set, every c2__sgemm call reports its shape and the pool thread that made
- * it. Not for concurrent nets: one recorder per process. */
+ * While a recorder is set, every c2__sgemm call reports its arguments (from whichever pool thread
+ * makes it: the recorder must be thread-safe). One recorder per process. */
 typedef struct c2_gemm_call {
   bool trans_a, trans_b;
   int64_t M, N, K, lda, ldb, ldc;
-  float beta;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
 } c2_gemm_call;
 typedef void (*c2_gemm_recorder)(void *ctx, const c2_gemm_call *call);
 void c2__gemm_set_recorder(c2_gemm_recorder fn, void *ctx);

@@ -23,13 +23,14 @@ void c2__gemm_set_recorder(c2_gemm_recorder fn, void *ctx) {
   recorder = fn;
 }
 
-static void record(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb,
-                   int64_t ldc, float beta) {
-  c2_gemm_recorder fn = recorder;
-  if (!fn) return;
-  c2_gemm_call call = {ta, tb, M, N, K, lda, ldb, ldc, beta};
-  fn(recorder_ctx, &call);
-}
+#define RECORD()                                                                         \
+  do {                                                                                   \
+    c2_gemm_recorder fn_ = recorder;                                                     \
+    if (fn_) {                                                                           \
+      c2_gemm_call call_ = {trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C}; \
+      fn_(recorder_ctx, &call_);                                                         \
+    }                                                                                    \
+  } while (0)
 
 #if C2RT_BLAS_BLIS
 static enum CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
@@ -37,7 +38,7 @@ static enum CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
 void c2__sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
                int64_t ldc) {
-  record(trans_a, trans_b, M, N, K, lda, ldb, ldc, beta);
+  RECORD();
   if (M <= 0 || N <= 0) return;
   if (M > INT_MAX || N > INT_MAX || K > INT_MAX || lda > INT_MAX || ldb > INT_MAX ||
       ldc > INT_MAX) { /* CBLAS takes int sizes */
@@ -102,7 +103,7 @@ bool c2__gemm_has_blas(void) { return true; }
 void c2__sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
                int64_t ldc) {
-  record(trans_a, trans_b, M, N, K, lda, ldb, ldc, beta);
+  RECORD();
   c2__sgemm_ref(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 

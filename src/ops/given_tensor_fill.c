@@ -121,7 +121,7 @@ static c2_status output_shape(c2_operator *op, int *ndim, int64_t *dims, c2_erro
   fill_state *s = c2_op_state(op);
   if (c2_op_num_inputs(op) == 0) {
     *ndim = (int)s->shape_n;
-    memcpy(dims, s->shape, s->shape_n * sizeof *dims);
+    if (s->shape_n) memcpy(dims, s->shape, s->shape_n * sizeof *dims);
     return C2_OK;
   }
   const c2_tensor *in = c2_op_input(op, 0);
@@ -144,7 +144,7 @@ static c2_status output_shape(c2_operator *op, int *ndim, int64_t *dims, c2_erro
   }
   if (n + (int)s->extra_n > C2_MAX_NDIM)
     return c2_error_set(err, C2_ERR_LIMIT, "shape has more than %d dims", C2_MAX_NDIM);
-  memcpy(dims + n, s->extra, s->extra_n * sizeof *dims);
+  if (s->extra_n) memcpy(dims + n, s->extra, s->extra_n * sizeof *dims);
   *ndim = n + (int)s->extra_n;
   return C2_OK;
 }
@@ -234,13 +234,13 @@ static c2_status fill_shape(const c2_opdef *def, int n_in, const c2_shape *in, i
   if (n_in == 0) {
     if (s.shape_n > C2_MAX_NDIM) return C2_OK;
     y.ndim = (int)s.shape_n;
-    memcpy(y.dims, s.shape, s.shape_n * sizeof *y.dims);
+    if (s.shape_n) memcpy(y.dims, s.shape, s.shape_n * sizeof *y.dims);
   } else {
     if (input_as_shape || in[0].unknown || in[0].ndim + (int)s.extra_n > C2_MAX_NDIM)
       return C2_OK;
     y.ndim = in[0].ndim + (int)s.extra_n;
     memcpy(y.dims, in[0].dims, (size_t)in[0].ndim * sizeof *y.dims);
-    memcpy(y.dims + in[0].ndim, s.extra, s.extra_n * sizeof *y.dims);
+    if (s.extra_n) memcpy(y.dims + in[0].ndim, s.extra, s.extra_n * sizeof *y.dims);
   }
   out[0] = y;
   return C2_OK;
