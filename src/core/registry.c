@@ -291,12 +291,10 @@ c2_status c2_registry_resolve(const c2_registry *reg, const c2_opdef *def,
 
 c2_status c2_registry_types(const c2_registry *reg, const char ***types, size_t *n,
                             c2_error *err) {
-  size_t count = HASH_COUNT(reg->entries);
-  const char **list = c2__malloc((count ? count : 1) * sizeof *list);
+  const char **list;
+  size_t count;
+  C2__HASH_SORTED_NAMES(reg->entries, type, list, count);
   if (!list) return c2_error_set(err, C2_ERR_NOMEM, "out of memory listing op types");
-  size_t i = 0;
-  for (const reg_entry *e = reg->entries; e; e = e->hh.next) list[i++] = e->type;
-  c2__sort_names(list, count);
   *types = list;
   *n = count;
   return C2_OK;
