@@ -7,7 +7,11 @@
  * Parameter shapes come from the net's own shapes (the channels each Conv/FC receives) and the
  * output widths of the known architectures (bvlc_alexnet, bvlc_reference_caffenet,
  * bvlc_googlenet / inception_v1), or --channels. Weights are N(0, 2/fan_in) (He), biases
- * N(0, 0.1^2); each parameter's numbers depend only on the seed and its name. */
+ * N(0, 0.1^2); each parameter's numbers depend only on the seed and its name. The last layer's
+ * weights (the classifier) are scaled by --classifier-scale (default 1/16): He-scaled layers keep
+ * the input's magnitude, so with mean-subtracted pixels (+-128) a plain He classifier gives
+ * logits of +-400 and a one-hot softmax; scaled, they land in the +-30 of a trained ImageNet
+ * classifier. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +24,12 @@ static const char *const TOOL = "c2mkinit";
 
 static void usage(FILE *f) {
   fputs("usage: c2mkinit PREDICT_NET -o INIT.pb [--shape NAME=D0,D1,...]... [--channels NAME=M,...]\n"
-        "                [--seed S] [--data-fill given|constant]\n"
+        "                [--seed S] [--classifier-scale F] [--data-fill given|constant]\n"
         "Writes an init net with a GivenTensorFill for every Conv/FC parameter of PREDICT_NET\n"
         "(shapes from --shape, default: the first external input = 1,3,224,224). --data-fill\n"
         "also fills the first external input with one value, as Caffe2's translator did\n"
-        "(ConstantFill) or with a GivenTensorFill.\n",
+        "(ConstantFill) or with a GivenTensorFill. Weights are N(0, 2/fan_in), the last\n"
+        "layer's times F (default 1/16, for logits of a trained net's size), biases N(0, 0.01).\n",
         f);
 }
 
@@ -107,6 +112,7 @@ static void write_fill(FILE *f, const char *type, const char *output, const c2_s
 int main(int argc, char **argv) {
   const char *net_path = NULL, *out_path = NULL, *data_fill = NULL;
   uint64_t seed = 1;
+  double classifier_scale = 1.0 / 16;
   shape_map shapes = {0}, channels = {0}, params = {0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -122,6 +128,9 @@ int main(int argc, char **argv) {
       if (!channels_parse(&channels, argv[++i])) tool_fail(TOOL, "bad --channels '%s'", argv[i]);
     } else if (strcmp(a, "--seed") == 0 && has_value) {
       seed = strtoull(argv[++i], NULL, 10);
+    } else if (strcmp(a, "--classifier-scale") == 0 && has_value) {
+      classifier_scale = strtod(argv[++i], NULL);
+      if (!(classifier_scale > 0)) tool_fail(TOOL, "--classifier-scale expects a number > 0");
     } else if (strcmp(a, "--data-fill") == 0 && has_value) {
       data_fill = argv[++i];
       if (strcmp(data_fill, "given") && strcmp(data_fill, "constant"))
@@ -157,10 +166,14 @@ int main(int argc, char **argv) {
   put_varint(f, strlen(name));
   fputs(name, f);
   uint64_t total = 0;
+  size_t last_weight = 0;
+  for (size_t i = 0; i < params.n; i++)
+    if (params.values[i] > 0) last_weight = i;
   for (size_t i = 0; i < params.n; i++) {
     const c2_shape *s = &params.shapes[i];
     int64_t fan_in = params.values[i]; /* 0 for biases */
     double std = fan_in > 0 ? sqrt(2.0 / (double)fan_in) : 0.1;
+    if (i == last_weight) std *= classifier_scale;
     write_fill(f, "GivenTensorFill", params.names[i], s, true, std,
                hash_name(params.names[i], seed), 0.0);
     total += c2_shape_numel(s);
