@@ -320,6 +320,10 @@ static const pool_case pool_cases[] = {
      {I("kernel_h", 2), I("kernel_w", 3), L2("strides", 2, 3), L4("pads", 1, 0, 0, 2)}, 4},
     {"global pooling", 2, 3, 5, 4, G(5, 4, 1, 1, 1, 1, 0, 0, 0, 0), true, false, 1, 1,
      {I("global_pooling", 1)}, 1},
+    {"global pooling wider than a row chunk", 1, 2, 3, 700, G(3, 700, 1, 1, 1, 1, 0, 0, 0, 0), true,
+     false, 1, 1, {I("global_pooling", 1)}, 1},
+    {"wide rows", 1, 2, 5, 1300, G(3, 3, 2, 2, 1, 1, 1, 1, 1, 1), false, false, 3, 650,
+     {I("kernel", 3), I("stride", 2), I("pad", 1)}, 3},
 };
 
 static void check_pool(const pool_case *k, bool max, int threads) {

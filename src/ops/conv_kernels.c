@@ -60,25 +60,54 @@ static void window(int64_t o, int64_t s, int64_t pad, int64_t k, int64_t n, int6
   *hi = min64(start + k, n);
 }
 
+/* Both pools run row by row: first the window's rows are combined column by column (a loop the
+ * compiler vectorizes), then each output takes its window's columns of that row. Columns go in
+ * chunks so that the row buffer stays on the stack. */
+enum { POOL_CHUNK = 512 };
+
+static inline float max_nan(float m, float v) { return (v > m || v != v) ? v : m; }
+
 void c2__max_pool_nchw(const float *x, int64_t planes, const conv_pool_geom *g, float *y) {
   const int64_t H = g->in[0], W = g->in[1], Ho = g->out[0], Wo = g->out[1];
+  float col[POOL_CHUNK];
   for (int64_t pl = 0; pl < planes; pl++) {
     const float *xp = x + pl * H * W;
     float *yp = y + pl * Ho * Wo;
     for (int64_t oh = 0; oh < Ho; oh++) {
       int64_t t, b;
       window(oh, g->stride[0], g->pads[0], g->kernel[0], H, &t, &b);
-      for (int64_t ow = 0; ow < Wo; ow++) {
-        int64_t l, r;
-        window(ow, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
-        float m = -FLT_MAX;
-        for (int64_t ih = t; ih < b; ih++)
-          for (int64_t iw = l; iw < r; iw++) {
-            float v = xp[ih * W + iw];
-            /* any NaN in the window gives NaN (as PyTorch's max_pool2d) */
-            if (v > m || v != v) m = v;
+      for (int64_t ow0 = 0; ow0 < Wo;) {
+        /* the outputs [ow0, ow1) whose windows lie in columns [c0, c1) */
+        int64_t c0, c1, l, r, ow1 = ow0;
+        window(ow0, g->stride[1], g->pads[1], g->kernel[1], W, &c0, &r);
+        c1 = r;
+        while (ow1 < Wo) {
+          window(ow1, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
+          if (r - c0 > POOL_CHUNK) break;
+          c1 = r > c1 ? r : c1;
+          ow1++;
+        }
+        if (ow1 == ow0) ow1++; /* a window wider than the chunk: done directly below */
+        if (c1 - c0 <= POOL_CHUNK) {
+          for (int64_t c = c0; c < c1; c++) col[c - c0] = -FLT_MAX;
+          for (int64_t ih = t; ih < b; ih++) {
+            const float *row = xp + ih * W;
+            for (int64_t c = c0; c < c1; c++) col[c - c0] = max_nan(col[c - c0], row[c]);
           }
-        yp[oh * Wo + ow] = m;
+          for (int64_t ow = ow0; ow < ow1; ow++) {
+            window(ow, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
+            float m = -FLT_MAX;
+            for (int64_t c = l; c < r; c++) m = max_nan(m, col[c - c0]);
+            yp[oh * Wo + ow] = m;
+          }
+        } else {
+          window(ow0, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
+          float m = -FLT_MAX;
+          for (int64_t ih = t; ih < b; ih++)
+            for (int64_t c = l; c < r; c++) m = max_nan(m, xp[ih * W + c]);
+          yp[oh * Wo + ow0] = m;
+        }
+        ow0 = ow1;
       }
     }
   }
