@@ -177,9 +177,19 @@ START_TEST(test_in_place_errors_with_real_ops) {
                  "op #0 (FC): its gradient op FCGradient needs input 'X' at version 0, but op #1 "
                  "(Relu) overwrites 'X' later (version 1 at the end of the forward pass)");
   c2_netdef_free(net);
+  /* With skip, ops keep their numbers in the whole net. */
+  net = net_spec("inplace", "Scale Z > Z2; FC X W b > Y; Relu X > X; AveragedLoss Y > L");
+  c2_loss l = {"L", NULL};
+  c2_backward_options skip = {.skip = 1};
+  c2_backward *b;
+  c2_error err;
+  EXPECT_STATUS(c2_backward_new(net, 1, &l, &skip, NULL, &b, &err), C2_ERR_GRADIENT, &err,
+                "op #1 (FC): its gradient op FCGradient needs input 'X' at version 0, but op #2 "
+                "(Relu) overwrites");
+  c2_netdef_free(net);
   /* In place before FC is what the zoo nets do, and fine. */
   net = net_spec("inplace", "Relu X > X; FC X W b > Y; AveragedLoss Y > L");
-  c2_backward *b = backward(net, "L", NULL, NULL);
+  b = backward(net, "L", NULL, NULL);
   expect_ops(c2_backward_net(b), 0, "ConstantFill L > L_autogen_grad;"
                                     "AveragedLossGradient Y L_autogen_grad > Y_grad;"
                                     "FCGradient X W Y_grad > W_grad b_grad X_grad;"

@@ -112,10 +112,9 @@ static c2_status sql2_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2
   (void)def;
   (void)err;
   if (n_in < 2 || in[0].unknown) return C2_OK;
-  uint64_t n = c2_shape_numel(&in[0]);
-  cost->flops = 3 * n; /* subtract, square, add */
-  cost->bytes_read = 2 * c2_shape_nbytes(&in[0]);
-  cost->bytes_written = (uint64_t)(in[0].ndim > 0 ? in[0].dims[0] : 1) * sizeof(float);
+  cost->flops = c2__sat_mul(3, c2_shape_numel(&in[0])); /* subtract, square, add */
+  cost->bytes_read = c2__sat_mul(2, c2_shape_nbytes(&in[0]));
+  cost->bytes_written = c2__sat_mul((uint64_t)(in[0].ndim > 0 ? in[0].dims[0] : 1), sizeof(float));
   return C2_OK;
 }
 
@@ -124,10 +123,10 @@ static c2_status sql2_grad_cost(const c2_opdef *def, int n_in, const c2_shape *i
   (void)def;
   (void)err;
   if (n_in < 3 || in[0].unknown) return C2_OK;
-  uint64_t bytes = c2_shape_nbytes(&in[0]);
-  cost->flops = 3 * c2_shape_numel(&in[0]); /* subtract, multiply, negate */
-  cost->bytes_read = 2 * bytes + c2_shape_nbytes(&in[2]);
-  cost->bytes_written = 2 * bytes;
+  uint64_t bytes2 = c2__sat_mul(2, c2_shape_nbytes(&in[0]));
+  cost->flops = c2__sat_mul(3, c2_shape_numel(&in[0])); /* subtract, multiply, negate */
+  cost->bytes_read = c2__sat_add(bytes2, c2_shape_nbytes(&in[2]));
+  cost->bytes_written = bytes2;
   return C2_OK;
 }
 

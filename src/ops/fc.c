@@ -222,11 +222,12 @@ static c2_status fc_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_c
   fc_dims d;
   c2_status st = shape_dims(def, &in[0], &in[1], &d, err);
   if (st) return st;
-  uint64_t m = (uint64_t)d.M, n = (uint64_t)d.N, k = (uint64_t)d.K;
-  cost->flops = 2 * m * n * k + m * n;
-  cost->params_bytes = (n * k + n) * sizeof(float);
-  cost->bytes_read = m * k * sizeof(float) + cost->params_bytes;
-  cost->bytes_written = m * n * sizeof(float);
+  uint64_t m = (uint64_t)d.M, n = (uint64_t)d.N, k = (uint64_t)d.K, f = sizeof(float);
+  uint64_t mn = c2__sat_mul(m, n), nk = c2__sat_mul(n, k);
+  cost->flops = c2__sat_add(c2__sat_mul(2, c2__sat_mul(mn, k)), mn);
+  cost->params_bytes = c2__sat_mul(c2__sat_add(nk, n), f);
+  cost->bytes_read = c2__sat_add(c2__sat_mul(c2__sat_mul(m, k), f), cost->params_bytes);
+  cost->bytes_written = c2__sat_mul(mn, f);
   return C2_OK;
 }
 
@@ -236,12 +237,14 @@ static c2_status fc_grad_cost(const c2_opdef *def, int n_in, const c2_shape *in,
   fc_dims d;
   c2_status st = shape_dims(def, &in[0], &in[1], &d, err);
   if (st) return st;
-  uint64_t m = (uint64_t)d.M, n = (uint64_t)d.N, k = (uint64_t)d.K;
+  uint64_t m = (uint64_t)d.M, n = (uint64_t)d.N, k = (uint64_t)d.K, f = sizeof(float);
+  uint64_t mn = c2__sat_mul(m, n), nk = c2__sat_mul(n, k), mk = c2__sat_mul(m, k);
   bool with_dx = def->n_output > 2;
-  cost->flops = 2 * m * n * k * (with_dx ? 2 : 1) + m * n;
-  cost->params_bytes = n * k * sizeof(float);
-  cost->bytes_read = (m * k + n * k + m * n) * sizeof(float);
-  cost->bytes_written = (n * k + n + (with_dx ? m * k : 0)) * sizeof(float);
+  /* dW and (with dX) dX are M N K multiply-adds each; db sums M N values. */
+  cost->flops = c2__sat_add(c2__sat_mul(with_dx ? 4 : 2, c2__sat_mul(mn, k)), mn);
+  cost->params_bytes = c2__sat_mul(nk, f);
+  cost->bytes_read = c2__sat_mul(c2__sat_add(c2__sat_add(mk, nk), mn), f);
+  cost->bytes_written = c2__sat_mul(c2__sat_add(c2__sat_add(nk, n), with_dx ? mk : 0), f);
   return C2_OK;
 }
 

@@ -64,7 +64,7 @@ static c2_status avg_loss_cost(const c2_opdef *def, int n_in, const c2_shape *in
                                c2_cost *cost, c2_error *err) {
   (void)def, (void)err;
   if (n_in < 1 || in[0].unknown) return C2_OK;
-  cost->flops = c2_shape_numel(&in[0]) + 1;
+  cost->flops = c2__sat_add(c2_shape_numel(&in[0]), 1);
   cost->bytes_read = c2_shape_nbytes(&in[0]);
   cost->bytes_written = sizeof(float);
   return C2_OK;
@@ -75,7 +75,7 @@ static c2_status avg_loss_grad_cost(const c2_opdef *def, int n_in, const c2_shap
   (void)def, (void)err;
   if (n_in < 1 || in[0].unknown) return C2_OK;
   cost->flops = 1;
-  cost->bytes_read = sizeof(float); /* X is read for its shape only */
+  cost->bytes_read = sizeof(float); /* dLoss; X only gives the shape */
   cost->bytes_written = c2_shape_nbytes(&in[0]);
   return C2_OK;
 }

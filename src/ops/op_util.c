@@ -56,14 +56,20 @@ c2_status c2__dims_product(const int64_t *dims, int from, int to, int64_t *out, 
   return c2_dims_numel(to - from, dims + from, out, err);
 }
 
+uint64_t c2__sat_mul(uint64_t a, uint64_t b) {
+  return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+uint64_t c2__sat_add(uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; }
+
 c2_status c2__pointwise_cost(const c2_opdef *def, int n_in, const c2_shape *in,
                              uint64_t flops_per_element, c2_cost *cost) {
   if (n_in < 1 || in[0].unknown) return C2_OK;
   uint64_t read = 0;
-  for (int i = 0; i < n_in; i++) read += c2_shape_nbytes(&in[i]);
-  cost->flops = flops_per_element * c2_shape_numel(&in[0]);
+  for (int i = 0; i < n_in; i++) read = c2__sat_add(read, c2_shape_nbytes(&in[i]));
+  cost->flops = c2__sat_mul(flops_per_element, c2_shape_numel(&in[0]));
   cost->bytes_read = read;
-  cost->bytes_written = c2_shape_nbytes(&in[0]) * (def->n_output ? def->n_output : 1);
+  cost->bytes_written = c2__sat_mul(c2_shape_nbytes(&in[0]), def->n_output ? def->n_output : 1);
   return C2_OK;
 }
 

@@ -23,6 +23,10 @@ c2_status c2__canonical_axis(int64_t axis, int ndim, const char *name, int *out,
 /* Product of dims [from, to), overflow-checked (a zero dim elsewhere does not bound it). */
 c2_status c2__dims_product(const int64_t *dims, int from, int to, int64_t *out, c2_error *err);
 
+/* Saturating arithmetic for cost figures (like c2_shape_numel, they must not wrap). */
+uint64_t c2__sat_mul(uint64_t a, uint64_t b);
+uint64_t c2__sat_add(uint64_t a, uint64_t b);
+
 /* Cost of an elementwise op: `flops_per_element` times the elements of input 0, every input
  * read once, every output written once with input 0's size (Caffe2 PointwiseCostInference). */
 c2_status c2__pointwise_cost(const c2_opdef *def, int n_in, const c2_shape *in,

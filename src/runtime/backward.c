@@ -1,6 +1,7 @@
 /* Backward nets: the reverse walk of Caffe2's IR.GetBackwardPass (seeding, each op's gradient
  * definition, the version checks of CheckGradientOperatorInput, the gradient generators of
  * BuildGradientGenerators) and the assembly of the resulting NetDef. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/alloc.h"
@@ -19,12 +20,6 @@ struct c2_backward {
 static const char *op_type(const c2_opdef *op) { return op->type ? op->type : ""; }
 
 static int index_of(char *const *names, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (names[i] && strcmp(names[i], name) == 0) return (int)i;
-  return -1;
-}
-
-static int index_of_const(const char *const *names, size_t n, const char *name) {
   for (size_t i = 0; i < n; i++)
     if (names[i] && strcmp(names[i], name) == 0) return (int)i;
   return -1;
@@ -63,7 +58,7 @@ static c2_status seed(c2_ir *ir, const c2_netdef *net, size_t n_losses, const c2
     b->seen = true;
     b->has_grad_version = true;
     b->grad_version = b->frontier;
-    c2_status st = c2__ir_add_reader(ir, b, b->frontier, (int)ir->n_ops, err);
+    c2_status st = c2__ir_add_reader(b, b->frontier, (int)ir->n_ops, err);
     if (st) return st;
   }
   for (size_t i = 0; i < n_losses; i++) {
@@ -91,7 +86,7 @@ static c2_status seed(c2_ir *ir, const c2_netdef *net, size_t n_losses, const c2
       if (!gen.grad) return C2_ERR_NOMEM;
     }
     c2_status st = c2__ir_map_set(ir, y, g, err);
-    if (!st) st = c2__ir_add_gen(ir, b, b->frontier, gen, err);
+    if (!st) st = c2__ir_add_gen(b, b->frontier, gen, err);
     if (st) return st;
   }
   return C2_OK;
@@ -111,14 +106,17 @@ static int producer_of(const c2_ir *ir, size_t k, const char *blob, int v) {
 
 static c2_status overwritten(const c2_ir *ir, size_t k, const c2_opdef *gop, const char *kind,
                              const char *blob, int want, int now, c2_error *err) {
+  /* A later version exists, so some later op wrote it. */
   int m = producer_of(ir, k, blob, want + 1);
-  const c2_opdef *def = ir->ops[k].def;
+  char by[96] = "a later op";
+  if (m >= 0)
+    snprintf(by, sizeof by, "op #%zu (%s)", (size_t)m + ir->base, op_type(ir->ops[m].def));
   return c2_error_set(err, C2_ERR_GRADIENT,
-                      "op #%zu (%s): its gradient op %s needs %s '%s' at version %d, but op #%d "
-                      "(%s) overwrites '%s' later (version %d at the end of the forward pass); "
-                      "write that op's output to a new blob instead of in place",
-                      k, op_type(def), op_type(gop), kind, blob, want, m,
-                      m >= 0 ? op_type(ir->ops[m].def) : "?", blob, now);
+                      "op #%zu (%s): its gradient op %s needs %s '%s' at version %d, but %s "
+                      "overwrites '%s' later (version %d at the end of the forward pass); give "
+                      "that op's output a blob of its own",
+                      k + ir->base, op_type(ir->ops[k].def), op_type(gop), kind, blob, want, by,
+                      blob, now);
 }
 
 /* Gradient op j (first = index of this forward op's first gradient op) reads `s`. */
@@ -127,7 +125,7 @@ static c2_status check_input(const c2_ir *ir, size_t k, const char *const *g_out
   const c2_ir_op *op = &ir->ops[k];
   const c2_opdef *def = op->def, *gop = ir->gops[j];
   c2_ir_blob *b = NULL;
-  int i = index_of_const(g_output, def->n_output, s);
+  int i = index_of((char *const *)g_output, def->n_output, s);
   if (i >= 0) {
     const char *y = def->output[i];
     HASH_FIND_STR(ir->blobs, y, b);
@@ -136,7 +134,7 @@ static c2_status check_input(const c2_ir *ir, size_t k, const char *const *g_out
       return c2_error_set(err, C2_ERR_GRADIENT,
                           "op #%zu (%s): gradient '%s' is expected to belong to version %d of "
                           "'%s', but it belongs to version %d; is '%s' written by two ops?",
-                          k, op_type(def), s, op->out_ver[i], y, have, y);
+                          k + ir->base, op_type(def), s, op->out_ver[i], y, have, y);
     return C2_OK;
   }
   /* Forward blobs were all played, so b is found for them. */
@@ -155,7 +153,7 @@ static c2_status check_input(const c2_ir *ir, size_t k, const char *const *g_out
   return c2_error_set(err, C2_ERR_GRADIENT,
                       "op #%zu (%s): its gradient op %s reads '%s', which is not an input, an "
                       "output or an output gradient of the op, nor made by an earlier gradient op",
-                      k, op_type(def), op_type(gop), s);
+                      k + ir->base, op_type(def), op_type(gop), s);
 }
 
 /* ---- one forward op (Caffe2 _GenerateGradientsForForwardOp + BuildGradientGenerators) ---- */
@@ -184,7 +182,7 @@ static c2_status record_generators(c2_ir *ir, size_t k, const char *const *g_out
         const char *name = c2__ir_str(ir, g, NULL, NULL, err);
         c2_ir_blob *b = c2__ir_blob(ir, def->input[i], false, err);
         c2_ir_gen gen = {.op = (int)j, .idx = (int)o, .grad = name};
-        if (!name || c2__ir_add_gen(ir, b, op->in_ver[i], gen, err)) return C2_ERR_NOMEM;
+        if (!name || c2__ir_add_gen(b, op->in_ver[i], gen, err)) return C2_ERR_NOMEM;
         break;
       }
   }
@@ -195,7 +193,7 @@ static c2_status record_generators(c2_ir *ir, size_t k, const char *const *g_out
     c2_ir_blob *b = c2__ir_blob(ir, def->input[i], false, err);
     if (!made_here(ir, first, g)) {
       c2_ir_gen gen = {.op = -1, .grad = c2__ir_str(ir, g, NULL, NULL, err)};
-      if (!gen.grad || c2__ir_add_gen(ir, b, op->in_ver[i], gen, err)) return C2_ERR_NOMEM;
+      if (!gen.grad || c2__ir_add_gen(b, op->in_ver[i], gen, err)) return C2_ERR_NOMEM;
     }
     b->has_grad_version = true;
     b->grad_version = op->in_ver[i];
@@ -241,10 +239,10 @@ static c2_status backward_op(c2_ir *ir, size_t k, c2_error *err) {
   if (any) {
     st = c2_gradient_for_op(ir->reg, def, n_out, g_output, &res, err);
     if (st && reached_by)
-      c2_error_prefix(err, "op #%zu (%s), reached by the gradient of '%s': ", k, op_type(def),
-                      reached_by);
+      c2_error_prefix(err, "op #%zu (%s), reached by the gradient of '%s': ", k + ir->base,
+                      op_type(def), reached_by);
     else if (st)
-      c2_error_prefix(err, "op #%zu (%s): ", k, op_type(def));
+      c2_error_prefix(err, "op #%zu (%s): ", k + ir->base, op_type(def));
   }
   size_t first = ir->n_gops;
   for (size_t i = 0; !st && res && i < c2_grad_result_num_ops(res); i++)
@@ -358,7 +356,7 @@ static c2_status check_stop_gradients(const c2_ir *ir, c2_error *err) {
     if (!read)
       return c2_error_set(err, C2_ERR_GRADIENT, "op #%zu (StopGradient): its output '%s' is "
                           "orphan; StopGradient usually has the same blob as input and output",
-                          k, def->output[0]);
+                          k + ir->base, def->output[0]);
   }
   return C2_OK;
 }
@@ -373,6 +371,7 @@ c2_status c2_backward_new(const c2_netdef *forward, size_t n_losses, const c2_lo
   if (st) return st;
   ir.reg = reg;
   size_t skip = opts->skip < forward->n_op ? opts->skip : forward->n_op;
+  ir.base = skip;
   ir.n_ops = forward->n_op - skip;
   ir.ops = c2__calloc(ir.n_ops ? ir.n_ops : 1, sizeof *ir.ops);
   if (!ir.ops) return OOM(err);
@@ -385,8 +384,6 @@ c2_status c2_backward_new(const c2_netdef *forward, size_t n_losses, const c2_lo
   for (size_t k = ir.n_ops; !st && k-- > 0;) st = backward_op(&ir, k, err);
   if (!st) st = take_map(&ir, b, err);
   if (!st) st = build_net(&ir, forward, n_losses, losses, opts->backward_only, &b->net, err);
-  if (st && skip && st != C2_ERR_NOMEM)
-    c2_error_prefix(err, "(op numbers count from skip = %zu) ", skip);
   c2__ir_free(&ir);
   if (st) {
     c2_backward_free(b);

@@ -99,8 +99,7 @@ static c2_ir_version *version(c2_ir_blob *b, int v, c2_error *err) {
   return &b->versions[v];
 }
 
-c2_status c2__ir_add_reader(c2_ir *ir, c2_ir_blob *b, int v, int op, c2_error *err) {
-  (void)ir;
+c2_status c2__ir_add_reader(c2_ir_blob *b, int v, int op, c2_error *err) {
   c2_ir_version *ver = version(b, v, err);
   if (!ver || grow(&ver->readers, &ver->cap_readers, ver->n_readers + 1, sizeof(int), err))
     return C2_ERR_NOMEM;
@@ -108,8 +107,7 @@ c2_status c2__ir_add_reader(c2_ir *ir, c2_ir_blob *b, int v, int op, c2_error *e
   return C2_OK;
 }
 
-c2_status c2__ir_add_gen(c2_ir *ir, c2_ir_blob *b, int v, c2_ir_gen gen, c2_error *err) {
-  (void)ir;
+c2_status c2__ir_add_gen(c2_ir_blob *b, int v, c2_ir_gen gen, c2_error *err) {
   c2_ir_version *ver = version(b, v, err);
   if (!ver || grow(&ver->gens, &ver->cap_gens, ver->n_gens + 1, sizeof gen, err))
     return C2_ERR_NOMEM;
@@ -131,7 +129,7 @@ c2_status c2__ir_play(c2_ir *ir, c2_error *err) {
       if (!b) return C2_ERR_NOMEM;
       b->seen = true;
       op->in_ver[i] = b->frontier;
-      c2_status st = c2__ir_add_reader(ir, b, b->frontier, (int)k, err);
+      c2_status st = c2__ir_add_reader(b, b->frontier, (int)k, err);
       if (st) return st;
     }
     for (size_t i = 0; i < def->n_output; i++) {
@@ -198,7 +196,8 @@ static c2_status make_sum(c2_ir *ir, size_t k, c2_ir_blob *b, c2_ir_version *ver
       return c2_error_set(err, C2_ERR_GRADIENT,
                           "op #%zu (%s): gradients for '%s' failed to verify: its partial "
                           "gradients come from gradient ops on different devices ('%s' and '%s')",
-                          k, op_type(ir->ops[k].def), b->name, op_type(ir->gops[first->op]),
+                          k + ir->base, op_type(ir->ops[k].def), b->name,
+                          op_type(ir->gops[first->op]),
                           op_type(ir->gops[gen->op]));
   }
   /* The Sum's output: the first generating op's output name, else "<blob>_grad". */
@@ -219,7 +218,7 @@ static c2_status make_sum(c2_ir *ir, size_t k, c2_ir_blob *b, c2_ir_version *ver
         st = c2_error_set(err, C2_ERR_GRADIENT,
                           "op #%zu (%s): the gradient '%s' of '%s' is passed through unchanged by "
                           "one reader, so it cannot also name the sum of the partial gradients",
-                          k, op_type(ir->ops[k].def), gen->grad, b->name);
+                          k + ir->base, op_type(ir->ops[k].def), gen->grad, b->name);
       in[n_in++] = gen->grad;
       continue;
     }

@@ -45,6 +45,7 @@ typedef struct c2_ir {
   const c2_registry *reg;
   c2_ir_op *ops;
   size_t n_ops;
+  size_t base; /* position of ops[0] in the forward net (the skipped ops come first) */
   c2_ir_blob *blobs;
   c2_ir_blob **map; /* input_to_grad keys in insertion order */
   size_t n_map, cap_map;
@@ -62,8 +63,8 @@ c2_ir_blob *c2__ir_blob(c2_ir *ir, const char *name, bool create, c2_error *err)
 /* Caffe2 IR.Play over every forward op. */
 c2_status c2__ir_play(c2_ir *ir, c2_error *err);
 /* Appends to the blob version's readers / gradient generators. */
-c2_status c2__ir_add_reader(c2_ir *ir, c2_ir_blob *b, int version, int op, c2_error *err);
-c2_status c2__ir_add_gen(c2_ir *ir, c2_ir_blob *b, int version, c2_ir_gen gen, c2_error *err);
+c2_status c2__ir_add_reader(c2_ir_blob *b, int version, int op, c2_error *err);
+c2_status c2__ir_add_gen(c2_ir_blob *b, int version, c2_ir_gen gen, c2_error *err);
 /* input_to_grad[name] = grad (grad may be NULL: Caffe2's None). */
 c2_status c2__ir_map_set(c2_ir *ir, const char *name, const char *grad, c2_error *err);
 /* Takes ownership of op (freed on failure). */
