@@ -1,6 +1,5 @@
+/* Checks and cost helpers shared by the op families (see op_util.h). */
 #include "op_util.h"
-
-#include <stdio.h>
 
 #include "c2rt/caffe2.pb-c.h"
 
