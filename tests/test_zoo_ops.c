@@ -91,7 +91,7 @@ START_TEST(softmax) {
   c2_error err;
   EXPECT_OK(c2_opdef_add_arg_int(op, "axis", 2, &err), &err);
   EXPECT_STATUS(c2_run_operator_once(ws, op, NULL, &err), C2_ERR_INVALID_ARGUMENT, &err,
-                "'axis' is 2, outside [-2, 2)");
+                "'axis' is 2, but it must lie in [-2, 2)");
   c2_opdef_free(op);
   c2_workspace_free(ws);
 }

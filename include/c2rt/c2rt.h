@@ -17,5 +17,7 @@
 #include "loader.h"
 #include "init_net.h"
 #include "gemm.h"
+#include "backward.h"
+#include "gradcheck.h"
 
 #endif

@@ -6,6 +6,7 @@
 #include "../core/tensor_impl.h"
 #include "c2rt/argument.h"
 #include "c2rt/registry.h"
+#include "op_util.h"
 #include "ops.h"
 
 typedef struct concat_state {
@@ -48,7 +49,7 @@ static c2_status concat_plan(const concat_state *s, int n, const int *ndims,
   if (adj > C2_MAX_NDIM)
     return c2_error_set(err, C2_ERR_LIMIT, "output rank %d exceeds %d", adj, C2_MAX_NDIM);
   int axis;
-  c2_status st = c2__canonical_axis(s->axis, adj, &axis, err);
+  c2_status st = c2__canonical_axis(s->axis, adj, "axis", &axis, err);
   if (st) return st;
   for (int i = 1; i < n; i++) {
     if (dtypes[i] != dtypes[0])

@@ -11,11 +11,16 @@ c2_status c2_register_softmax_ops(c2_registry *reg, c2_error *err);
 c2_status c2_register_dropout_ops(c2_registry *reg, c2_error *err);
 c2_status c2_register_concat_ops(c2_registry *reg, c2_error *err);
 c2_status c2_register_given_tensor_fill_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_fill_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_relu_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_sum_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_copy_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_scale_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_distance_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_loss_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_fc_ops(c2_registry *reg, c2_error *err);
 
 /* Reads the `order` argument ("NCHW"/"nchw" -> false, "NHWC"/"nhwc" -> true; default NCHW). */
 c2_status c2__parse_order(const c2_opdef *def, bool *nhwc, c2_error *err);
-
-/* Caffe2's canonical_axis_index: -ndim <= axis < ndim, negative counted from the end. */
-c2_status c2__canonical_axis(int64_t axis, int ndim, int *out, c2_error *err);
 
 #endif

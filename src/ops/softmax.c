@@ -7,6 +7,7 @@
 #include "c2rt/argument.h"
 #include "c2rt/parallel.h"
 #include "c2rt/registry.h"
+#include "op_util.h"
 #include "ops.h"
 
 typedef struct softmax_state {
@@ -16,16 +17,6 @@ typedef struct softmax_state {
 static c2_status softmax_create(c2_operator *op, c2_error *err) {
   softmax_state *s = c2_op_state(op);
   return c2_arg_get_int(c2_op_def(op), "axis", 1, &s->axis, err);
-}
-
-/* Caffe2's canonical_axis_index: -ndim <= axis < ndim. */
-c2_status c2__canonical_axis(int64_t axis, int ndim, int *out, c2_error *err) {
-  if (axis < -ndim || axis >= ndim)
-    return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                        "argument 'axis' is %lld, outside [%d, %d) for a rank-%d input",
-                        (long long)axis, -ndim, ndim, ndim);
-  *out = (int)(axis < 0 ? axis + ndim : axis);
-  return C2_OK;
 }
 
 typedef struct softmax_job {
@@ -58,7 +49,7 @@ static c2_status softmax_run(c2_operator *op, c2_error *err) {
   if (st) return st;
   const c2_tensor *X = c2_op_input(op, 0);
   int axis = 0;
-  st = c2__canonical_axis(s->axis, X->ndim, &axis, err);
+  st = c2__canonical_axis(s->axis, X->ndim, "axis", &axis, err);
   if (st) return st;
   c2_tensor *Y = c2_op_output(op, 0);
   st = c2_tensor_resize_like(Y, X, err);
@@ -75,7 +66,7 @@ static c2_status softmax_shape(const c2_opdef *def, int n_in, const c2_shape *in
   int64_t axis;
   int canonical;
   c2_status st = c2_arg_get_int(def, "axis", 1, &axis, err);
-  if (!st) st = c2__canonical_axis(axis, in[0].ndim, &canonical, err);
+  if (!st) st = c2__canonical_axis(axis, in[0].ndim, "axis", &canonical, err);
   if (st) return st;
   return c2_shape_like_input0(def, n_in, in, n_out, out, err);
 }
