@@ -377,6 +377,31 @@ START_TEST(pool_legacy_caffe_ceil) {
 }
 END_TEST
 
+/* A NaN reaches exactly the outputs whose windows hold it (as PyTorch's max_pool2d). */
+START_TEST(max_pool_nan) {
+  float x[2 * 9 * 9];
+  for (int i = 0; i < 2 * 81; i++) x[i] = (float)(i % 7) - 3.0f;
+  x[81 + 4 * 9 + 4] = NAN; /* plane 1, (4, 4) */
+  c2_workspace *ws = new_ws(2);
+  feed4(ws, "X", 1, 2, 9, 9, x, 4);
+  const char *in[] = {"X"}, *out[] = {"Y"};
+  arg_kv args[] = {I("kernel", 3), I("stride", 2)};
+  c2_opdef *op = make_op("MaxPool", 1, in, 1, out, args, 2);
+  c2_error err;
+  EXPECT_OK(c2_run_operator_once(ws, op, NULL, &err), &err);
+  const float *y = c2_tensor_data_const(c2_workspace_get_blob(ws, "Y"));
+  for (int p = 0; p < 2; p++)
+    for (int oh = 0; oh < 4; oh++)
+      for (int ow = 0; ow < 4; ow++) {
+        bool covers = p == 1 && oh * 2 <= 4 && 4 < oh * 2 + 3 && ow * 2 <= 4 && 4 < ow * 2 + 3;
+        float v = y[(p * 4 + oh) * 4 + ow];
+        ck_assert_msg(covers == (v != v), "plane %d (%d, %d): %g", p, oh, ow, (double)v);
+      }
+  c2_opdef_free(op);
+  c2_workspace_free(ws);
+}
+END_TEST
+
 /* ---- rejected arguments and shapes ---- */
 
 static void expect_fail(const char *type, int n_in, const arg_kv *args, size_t n, c2_status want,
@@ -473,6 +498,7 @@ int main(void) {
   tcase_add_test(tc, conv_legacy_pad_sizes);
   tcase_add_test(tc, pool_forms);
   tcase_add_test(tc, pool_legacy_caffe_ceil);
+  tcase_add_test(tc, max_pool_nan);
   tcase_add_test(tc, rejected);
   tcase_add_test(tc, conv_shape_and_cost);
   suite_add_tcase(s, tc);

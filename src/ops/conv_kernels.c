@@ -87,25 +87,35 @@ void c2__max_pool_nchw(const float *x, int64_t planes, const conv_pool_geom *g, 
           c1 = r > c1 ? r : c1;
           ow1++;
         }
-        if (ow1 == ow0) ow1++; /* a window wider than the chunk: done directly below */
-        if (c1 - c0 <= POOL_CHUNK) {
+        if (ow1 == ow0) ow1++; /* a window wider than the chunk: the exact loop */
+        bool exact = c1 - c0 > POOL_CHUNK;
+        if (!exact) {
+          /* branch-free max (vectorizes); a NaN anywhere in the rows sends the chunk to the
+           * exact loop below, so that NaN propagates */
+          int bad = 0;
           for (int64_t c = c0; c < c1; c++) col[c - c0] = -FLT_MAX;
           for (int64_t ih = t; ih < b; ih++) {
             const float *row = xp + ih * W;
-            for (int64_t c = c0; c < c1; c++) col[c - c0] = max_nan(col[c - c0], row[c]);
+            for (int64_t c = c0; c < c1; c++) {
+              float v = row[c], m = col[c - c0];
+              col[c - c0] = m > v ? m : v;
+              bad |= v != v;
+            }
           }
-          for (int64_t ow = ow0; ow < ow1; ow++) {
+          exact = bad != 0;
+          for (int64_t ow = ow0; ow < ow1 && !exact; ow++) {
             window(ow, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
             float m = -FLT_MAX;
-            for (int64_t c = l; c < r; c++) m = max_nan(m, col[c - c0]);
+            for (int64_t c = l; c < r; c++) m = m > col[c - c0] ? m : col[c - c0];
             yp[oh * Wo + ow] = m;
           }
-        } else {
-          window(ow0, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
+        }
+        for (int64_t ow = ow0; ow < ow1 && exact; ow++) {
+          window(ow, g->stride[1], g->pads[1], g->kernel[1], W, &l, &r);
           float m = -FLT_MAX;
           for (int64_t ih = t; ih < b; ih++)
             for (int64_t c = l; c < r; c++) m = max_nan(m, xp[ih * W + c]);
-          yp[oh * Wo + ow0] = m;
+          yp[oh * Wo + ow] = m;
         }
         ow0 = ow1;
       }
