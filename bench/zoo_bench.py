@@ -26,18 +26,34 @@ TARGET_VS_TORCH = {(1, 1): 0.6, (1, 2): 0.5, (32, 1): 0.8, (32, 2): 0.8}
 TARGET_VS_GEMM = 1.25
 
 
-def quiet(force):
-    for attempt in range(40):
+def others_busy():
+    """Other processes using a CPU now (compilers, tests), ours excluded."""
+    me = os.getpid()
+    out = subprocess.run(["ps", "-eo", "pid,ppid,pcpu,comm", "--no-headers"], capture_output=True,
+                         text=True).stdout
+    busy = []
+    for line in out.splitlines():
+        pid, ppid, pcpu, comm = line.split(None, 3)
+        if int(pid) in (me,) or int(ppid) == me or comm in ("ps",):
+            continue
+        if float(pcpu) > 20 or comm in ("cc1", "cc1plus", "ninja", "ld", "valgrind.bin"):
+            busy.append(comm)
+    return busy
+
+
+def quiet(force, first):
+    """Before the first timing: 1-minute load < 0.5 and nothing else running. Between timings
+    (our own work raises the load average): nothing else running."""
+    for attempt in range(180):
         load = float(open("/proc/loadavg").read().split()[0])
-        busy = subprocess.run(["ps", "-eo", "comm"], capture_output=True, text=True).stdout
-        compiling = [c for c in busy.split() if c in ("cc1", "cc1plus", "ninja", "ld", "clang")]
-        if load < 0.5 and not compiling:
+        busy = others_busy()
+        if (load < 0.5 or not first) and not busy:
             return load
         if force:
-            print(f"warning: load {load}, compilers {compiling}: numbers are not reliable")
+            print(f"warning: load {load}, busy {busy}: numbers are not reliable")
             return load
-        time.sleep(15)
-    sys.exit("the machine never got quiet (load >= 0.5); not timing")
+        time.sleep(10)
+    sys.exit(f"the machine never got quiet (load {load}, busy {busy}); not timing")
 
 
 def cpu_name():
@@ -140,16 +156,17 @@ def main():
     print(f"c2rt: {version}")
     print(f"PyTorch {torch.__version__} (float32, eager, no_grad)")
     rows, profiles = [], {}
+    quiet(args.force, True)
     for batch in (1, 32):
         for threads in (1, 2):
             iters = args.iters if batch == 1 else max(3, args.iters // 4)
-            load = quiet(args.force)
+            load = quiet(args.force, False)
             res, prof = run_c2rt(args.build, pb, init, batch, threads, iters)
             torch_ms = time_torch(net, weights, batch, threads, iters)
             rows.append((batch, threads, res["net_ms"], torch_ms, res["gemm_ms"], load))
             profiles[(batch, threads)] = (prof, res)
     print("\n| batch | threads | c2rt ms | PyTorch ms | c2rt / PyTorch (target) | GEMM alone ms "
-          "| net / GEMM (target) | load |")
+          "| net / GEMM (target) | load (incl. this run) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for batch, threads, net_ms, torch_ms, gemm_ms, load in rows:
         r1, r2 = net_ms / torch_ms, net_ms / gemm_ms

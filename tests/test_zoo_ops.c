@@ -262,6 +262,15 @@ START_TEST(concat_axes) {
   op = op1("Concat", 2, in, 1, out);
   EXPECT_STATUS(c2_run_operator_once(ws, op, NULL, &err), C2_ERR_SCHEMA, &err, "outputs");
   c2_opdef_free(op);
+  /* many inputs */
+  const char *many[100];
+  for (int i = 0; i < 100; i++) many[i] = "B";
+  op = op1("Concat", 100, many, 2, out);
+  EXPECT_OK(c2_opdef_add_arg_int(op, "axis", 0, &err), &err);
+  run_ok(ws, op);
+  ck_assert_int_eq(c2_tensor_dim(blob(ws, "Y"), 0), 200);
+  ck_assert_int_eq(((const int32_t *)c2_tensor_data_const(blob(ws, "split")))[99], 2);
+  c2_opdef_free(op);
   c2_workspace_free(ws);
 }
 END_TEST

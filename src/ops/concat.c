@@ -3,6 +3,7 @@
  * input's size along the axis. Any element type, as long as all inputs share it. */
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/tensor_impl.h"
 #include "c2rt/argument.h"
 #include "c2rt/registry.h"
@@ -80,25 +81,47 @@ static c2_status concat_plan(const concat_state *s, int n, const int *ndims,
   return C2_OK;
 }
 
+/* Per-input rank, dims and dtype, gathered for concat_plan (heap: Concat takes any number of
+ * inputs). */
+typedef struct input_info {
+  int *ndims;
+  const int64_t **dims;
+  c2_dtype *dtypes;
+} input_info;
+
+static c2_status info_alloc(int n, input_info *in, c2_error *err) {
+  in->ndims = c2__calloc((size_t)n, sizeof *in->ndims);
+  in->dims = c2__calloc((size_t)n, sizeof *in->dims);
+  in->dtypes = c2__calloc((size_t)n, sizeof *in->dtypes);
+  if (in->ndims && in->dims && in->dtypes) return C2_OK;
+  return c2_error_set(err, C2_ERR_NOMEM, "out of memory for %d inputs", n);
+}
+
+static void info_free(input_info *in) {
+  c2__free(in->ndims);
+  c2__free((void *)in->dims);
+  c2__free(in->dtypes);
+}
+
 static c2_status concat_run(c2_operator *op, c2_error *err) {
   concat_state *s = c2_op_state(op);
   int n = c2_op_num_inputs(op);
-  int ndims[64] = {0};
-  const int64_t *dims[64] = {0};
-  c2_dtype dtypes[64] = {0};
-  if (n < 1 || n > 64) return c2_error_set(err, C2_ERR_LIMIT, "more than 64 inputs");
-  for (int i = 0; i < n; i++) {
+  input_info info;
+  c2_status st = info_alloc(n, &info, err);
+  for (int i = 0; i < n && !st; i++) {
     const c2_tensor *t = c2_op_input(op, i);
     if (t->dtype == C2_DTYPE_UNDEFINED)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "input '%s' is empty: it was never written",
-                          c2_op_input_name(op, i));
-    ndims[i] = t->ndim;
-    dims[i] = t->dims;
-    dtypes[i] = t->dtype;
+      st = c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "input '%s' is empty: it was never written",
+                        c2_op_input_name(op, i));
+    info.ndims[i] = t->ndim;
+    info.dims[i] = t->dims;
+    info.dtypes[i] = t->dtype;
   }
-  int axis, out_nd;
+  int axis = 0, out_nd = 0;
   int64_t out_dims[C2_MAX_NDIM];
-  c2_status st = concat_plan(s, n, ndims, dims, dtypes, &axis, out_dims, &out_nd, err);
+  if (!st) st = concat_plan(s, n, info.ndims, info.dims, info.dtypes, &axis, out_dims, &out_nd, err);
+  c2_dtype dtype = n ? info.dtypes[0] : C2_DTYPE_UNDEFINED;
+  info_free(&info);
   if (st) return st;
   c2_tensor *Y = c2_op_output(op, 0), *split = c2_op_output(op, 1);
   for (int i = 0; i < n; i++)
@@ -106,13 +129,13 @@ static c2_status concat_run(c2_operator *op, c2_error *err) {
       return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "output cannot be one of the inputs");
   int64_t n64 = n;
   st = c2_tensor_resize(split, C2_DTYPE_INT32, 1, &n64, err);
-  if (!st) st = c2_tensor_resize(Y, dtypes[0], out_nd, out_dims, err);
+  if (!st) st = c2_tensor_resize(Y, dtype, out_nd, out_dims, err);
   if (st) return st;
-  int32_t *info = split->data;
+  int32_t *split_info = split->data;
   int64_t before = 1, after = 1;
   for (int d = 0; d < axis; d++) before *= out_dims[d];
   for (int d = axis + 1; d < out_nd; d++) after *= out_dims[d];
-  const size_t esize = c2_dtype_size(dtypes[0]);
+  const size_t esize = c2_dtype_size(dtype);
   const size_t out_row = (size_t)(out_dims[axis] * after) * esize;
   size_t offset = 0;
   for (int i = 0; i < n; i++) {
@@ -121,7 +144,7 @@ static c2_status concat_run(c2_operator *op, c2_error *err) {
     if (share > INT32_MAX)
       return c2_error_set(err, C2_ERR_LIMIT, "input %d is too long along the axis for split_info",
                           i);
-    info[i] = (int32_t)share;
+    split_info[i] = (int32_t)share;
     size_t row = (size_t)(share * after) * esize;
     if (row)
       for (int64_t b = 0; b < before; b++)
@@ -136,20 +159,21 @@ static c2_status concat_shape(const c2_opdef *def, int n_in, const c2_shape *in,
                               c2_shape *out, c2_error *err) {
   concat_state s;
   c2_status st = concat_args(def, &s, err);
-  if (st || n_in < 1 || n_in > 64) return st;
+  if (st || n_in < 1) return st;
   if (n_out > 1) out[1] = (c2_shape){.dtype = C2_DTYPE_INT32, .ndim = 1, .dims = {n_in}};
-  int ndims[64] = {0};
-  const int64_t *dims[64] = {0};
-  c2_dtype dtypes[64] = {0};
-  for (int i = 0; i < n_in; i++) {
+  for (int i = 0; i < n_in; i++)
     if (in[i].unknown) return C2_OK;
-    ndims[i] = in[i].ndim;
-    dims[i] = in[i].dims;
-    dtypes[i] = in[i].dtype;
+  input_info info;
+  st = info_alloc(n_in, &info, err);
+  for (int i = 0; i < n_in && !st; i++) {
+    info.ndims[i] = in[i].ndim;
+    info.dims[i] = in[i].dims;
+    info.dtypes[i] = in[i].dtype;
   }
   int axis;
   c2_shape y = {.dtype = in[0].dtype};
-  st = concat_plan(&s, n_in, ndims, dims, dtypes, &axis, y.dims, &y.ndim, err);
+  if (!st) st = concat_plan(&s, n_in, info.ndims, info.dims, info.dtypes, &axis, y.dims, &y.ndim, err);
+  info_free(&info);
   if (!st) out[0] = y;
   return st;
 }
@@ -182,7 +206,7 @@ static const c2_schema concat_schema = {
     .type = "Concat",
     .doc = "Concatenates its inputs along an axis (or stacks them along a new one with add_axis) "
            "and reports each input's share in split_info.",
-    .min_inputs = 1, .max_inputs = 64, .min_outputs = 2, .max_outputs = 2,
+    .min_inputs = 1, .max_inputs = C2_UNBOUNDED, .min_outputs = 2, .max_outputs = 2,
     .args = concat_args_spec, .n_args = 3,
     .inputs = concat_inputs, .n_input_docs = 1, .outputs = concat_outputs, .n_output_docs = 2,
     .infer_shape = concat_shape, .infer_cost = concat_cost,
