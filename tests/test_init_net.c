@@ -275,6 +275,19 @@ START_TEST(op_errors_match) {
   expect_same(&net, "duplicate values");
   free(net.p);
   net = (buf){0};
+  op_head(&op, "w", "GivenTensorFill", s6, 2); /* a second "values" behind a NUL */
+  values_floats(&op, v, 6, UNPACKED);
+  buf arg = {0};
+  put_bytes(&arg, 1, "values\0x", 8);
+  for (int i = 0; i < 6; i++) {
+    put_key(&arg, 5, 5);
+    put(&arg, &v[7 - i], 4);
+  }
+  put_msg(&op, 5, &arg);
+  put_msg(&net, 2, &op);
+  expect_same(&net, "NUL in a name");
+  free(net.p);
+  net = (buf){0};
   op_head(&op, "w", "GivenTensorFill", s6, 2);
   values_floats(&op, v, 6, UNPACKED);
   put_str(&op, 3, "named"); /* fields after the values and a second name */

@@ -115,6 +115,9 @@ static scan_result scan_op(const uint8_t *b, size_t start, size_t stop, fast_fil
     size_t rec = pos;
     wire_field f;
     if (!wire_next(b, stop, &pos, &f)) return SCAN_GENERAL;
+    /* names holding a NUL read differently as C strings: leave them to the general loader */
+    if (f.number == OPDEF_TYPE && f.type == WIRE_LEN && memchr(b + f.start, 0, f.stop - f.start))
+      return SCAN_GENERAL;
     if (f.number == OPDEF_TYPE) {
       if (f.type != WIRE_LEN) return SCAN_GENERAL;
       type_start = f.start;
@@ -125,6 +128,7 @@ static scan_result scan_op(const uint8_t *b, size_t start, size_t stop, fast_fil
       int kind;
       uint64_t count;
       if (scan_arg(b, f.start, f.stop, &ns, &ne, &kind, &count) != SCAN_OK) return SCAN_GENERAL;
+      if (memchr(b + ns, 0, ne - ns)) return SCAN_GENERAL;
       if (span_is(b, ns, ne, "dtype")) has_dtype = true;
       if (!span_is(b, ns, ne, "values")) continue;
       n_values++;
