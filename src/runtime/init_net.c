@@ -9,6 +9,7 @@
  *    (c2__given_fill_prepare) and the values are decoded from the wire straight into it.
  * Whatever the scan does not understand sends the whole input through c2_netdef_parse +
  * c2_run_net_once, so unusual files give exactly the general loader's result. */
+#define _GNU_SOURCE /* MADV_HUGEPAGE */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -24,6 +25,13 @@
 #include "init_net_impl.h"
 #include "loader_impl.h"
 #include "wire.h"
+
+/* Linux maps the whole file at once with MAP_POPULATE (no fault per page). */
+#ifdef MAP_POPULATE
+#define MAP_POPULATE_IF_ANY MAP_POPULATE
+#else
+#define MAP_POPULATE_IF_ANY 0
+#endif
 
 enum { NETDEF_OP = 2, OPDEF_TYPE = 4, OPDEF_ARG = 5, ARG_NAME = 1, ARG_FLOATS = 5, ARG_INTS = 6 };
 
@@ -269,6 +277,21 @@ static c2_status decode_values(const uint8_t *b, const fast_fill *ff, c2_dtype d
   return C2_OK;
 }
 
+/* A large parameter is written once, start to end, right after it is allocated: transparent
+ * huge pages (where the kernel offers them on request) save most of the page faults, which are
+ * half of the load time otherwise. Advisory only. */
+static void advise_huge(void *data, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+  uintptr_t end = ((uintptr_t)data + bytes) & ~(huge - 1);
+  if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 static c2_status run_general(c2_workspace *ws, const uint8_t *bytes, size_t len,
                              const c2_registry *reg, const c2_load_limits *limits,
                              c2_error *err) {
@@ -292,6 +315,7 @@ static c2_status run_plan(c2_workspace *ws, const uint8_t *bytes, const plan *p,
       void *data;
       c2_dtype dtype;
       st = c2__given_fill_prepare(op, (size_t)ff->count, &data, &dtype, err);
+      if (!st) advise_huge(data, (size_t)ff->count * c2_dtype_size(dtype));
       if (!st) st = decode_values(bytes, ff, dtype, data, err);
     } else {
       st = c2__operator_run(op, err);
@@ -359,7 +383,7 @@ c2_status c2_init_net_run_file(c2_workspace *ws, const char *path, const c2_regi
                           (unsigned long long)limits->max_file_bytes);
     }
     len = (size_t)sb.st_size;
-    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE_IF_ANY, fd, 0);
     if (map != MAP_FAILED) posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
   }
   close(fd);
