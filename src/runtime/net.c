@@ -91,6 +91,7 @@ void c2_net_free(c2_net *net) {
 
 c2_status c2_net_new(c2_workspace *ws, const c2_netdef *def, const c2_registry *reg, c2_net **out,
                      c2_error *err) {
+  *out = NULL; /* a failed creation leaves no net behind: running NULL is an error, not a crash */
   c2_status st = C2_OK;
   if (!reg) st = c2_registry_default(&reg, err);
   if (st) return st;
@@ -125,6 +126,9 @@ c2_status c2_net_new(c2_workspace *ws, const c2_netdef *def, const c2_registry *
 }
 
 c2_status c2_net_run(c2_net *net, c2_error *err) {
+  if (!net)
+    return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
+                        "no net to run (NULL: was its creation successful?)");
   for (size_t k = 0; k < net->n_ops; k++) {
     c2_status st = c2__operator_run(net->ops[k], err);
     if (st) {
@@ -135,9 +139,11 @@ c2_status c2_net_run(c2_net *net, c2_error *err) {
   return C2_OK;
 }
 
-const c2_netdef *c2_net_def(const c2_net *net) { return net->def; }
-size_t c2_net_num_ops(const c2_net *net) { return net->n_ops; }
-c2_operator *c2_net_op(c2_net *net, size_t i) { return i < net->n_ops ? net->ops[i] : NULL; }
+const c2_netdef *c2_net_def(const c2_net *net) { return net ? net->def : NULL; }
+size_t c2_net_num_ops(const c2_net *net) { return net ? net->n_ops : 0; }
+c2_operator *c2_net_op(c2_net *net, size_t i) {
+  return net && i < net->n_ops ? net->ops[i] : NULL;
+}
 
 c2_status c2_run_net_once(c2_workspace *ws, const c2_netdef *def, const c2_registry *reg,
                           c2_error *err) {
