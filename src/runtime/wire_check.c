@@ -87,11 +87,13 @@ static c2_status check_packed(const frame *f, const ProtobufCFieldDescriptor *fi
     return C2_OK;
   }
   uint64_t ignored;
-  for (size_t p = pos, end = pos + len; p < end;)
+  for (size_t p = pos, end = pos + len; p < end;) {
+    size_t element = p;
     if (!read_varint(b, end, &p, 10, &ignored))
       return c2_error_set(err, C2_ERR_PARSE,
                           "%s.%s at byte %zu: packed element at byte %zu is not a valid varint",
-                          f->desc->name, field->name, at, p);
+                          f->desc->name, field->name, at, element);
+  }
   return C2_OK;
 }
 

@@ -1,0 +1,732 @@
+/* Hostile input, one table: every way a file, a net or a call can be wrong, each with the status
+ * and the message it must give. Each row runs in its own forked Check test, so a crash fails that
+ * row only, and under ASan/valgrind a leak fails it too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <c2rt/proto.h>
+
+#include "runtime/loader_impl.h" /* c2__unpack, for messages no public call parses */
+#include "test_util.h"
+
+/* ---- building wire bytes by hand ---- */
+
+typedef struct wire {
+  uint8_t b[1024];
+  size_t n;
+} wire;
+
+static void w_byte(wire *w, uint8_t v) {
+  ck_assert_uint_lt(w->n, sizeof w->b);
+  w->b[w->n++] = v;
+}
+
+static void w_varint(wire *w, uint64_t v) {
+  do {
+    w_byte(w, (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0)));
+    v >>= 7;
+  } while (v);
+}
+
+static void w_key(wire *w, unsigned field, unsigned wire_type) {
+  w_varint(w, (uint64_t)field << 3 | wire_type);
+}
+
+static void w_int(wire *w, unsigned field, uint64_t v) {
+  w_key(w, field, 0);
+  w_varint(w, v);
+}
+
+static void w_bytes(wire *w, unsigned field, const void *data, size_t n) {
+  w_key(w, field, 2);
+  w_varint(w, n);
+  ck_assert_uint_le(w->n + n, sizeof w->b);
+  memcpy(w->b + w->n, data, n);
+  w->n += n;
+}
+
+static void w_str(wire *w, unsigned field, const char *s) { w_bytes(w, field, s, strlen(s)); }
+static void w_msg(wire *w, unsigned field, const wire *inner) { w_bytes(w, field, inner->b, inner->n); }
+
+/* ---- running one input through the library, freeing everything ---- */
+
+static c2_status parse_net(const wire *w, const c2_load_limits *limits, c2_error *err) {
+  c2_netdef *net = NULL;
+  c2_status st = c2_netdef_parse(w->b, w->n, limits, &net, err);
+  c2_netdef_free(net);
+  return st;
+}
+
+static c2_status load_tensors(const uint8_t *bytes, size_t len, const char *name,
+                              const c2_load_limits *limits, c2_error *err) {
+  c2_workspace *ws;
+  c2_status st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_load_tensors(ws, bytes, len, name, limits, err);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status load_tensor_file(const char *fixture, c2_error *err) {
+  c2_workspace *ws;
+  c2_status st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_load_tensors_file(ws, test_build_path(fixture), NULL, NULL, err);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_opdef *new_op(const char *type, const char *in, const char *out1, const char *out2) {
+  const char *ins[] = {in}, *outs[] = {out1, out2};
+  c2_opdef *op;
+  c2_error err;
+  EXPECT_OK(c2_opdef_new(type, 1, ins, out2 ? 2 : 1, outs, &op, &err), &err);
+  return op;
+}
+
+/* LRN over in -> out with size/alpha/beta; a NULL name in skip leaves that argument out. */
+static c2_opdef *lrn(const char *in, const char *out, int64_t size, float alpha, float beta,
+                     const char *skip) {
+  c2_opdef *op = new_op("LRN", in, out, NULL);
+  c2_error err;
+  if (!skip || strcmp(skip, "size") != 0) EXPECT_OK(c2_opdef_add_arg_int(op, "size", size, &err), &err);
+  if (!skip || strcmp(skip, "alpha") != 0)
+    EXPECT_OK(c2_opdef_add_arg_float(op, "alpha", alpha, &err), &err);
+  if (!skip || strcmp(skip, "beta") != 0) EXPECT_OK(c2_opdef_add_arg_float(op, "beta", beta, &err), &err);
+  return op;
+}
+
+static c2_opdef *good_lrn(void) { return lrn("X", "Y", 3, 0.5f, 0.75f, NULL); }
+
+/* Creates and runs a one-op net (the op is taken) over a workspace holding X (1x3x4x4) and,
+ * when dy_dims is given, Y and dY; frees everything. */
+static c2_status create_and_run_dy(c2_opdef *op, const int64_t *dy_dims, c2_error *err) {
+  c2_workspace *ws;
+  c2_netdef *def;
+  c2_net *net = NULL;
+  const int64_t dims[] = {1, 3, 4, 4};
+  float data[48] = {0};
+  for (int i = 0; i < 48; i++) data[i] = (float)(i % 5) - 2.0f;
+  c2_status st = c2_workspace_new(&ws, err);
+  if (st) return st;
+  st = c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, data, err);
+  if (!st && dy_dims) st = c2_workspace_feed(ws, "Y", C2_DTYPE_FLOAT, 4, dims, data, err);
+  if (!st && dy_dims) st = c2_workspace_feed(ws, "dY", C2_DTYPE_FLOAT, 4, dy_dims, data, err);
+  if (!st) st = c2_netdef_new("hostile", &def, err);
+  if (st) {
+    c2_opdef_free(op);
+    c2_workspace_free(ws);
+    return st;
+  }
+  st = c2_netdef_add_op_take(def, op, err);
+  if (!st) st = c2_net_new(ws, def, NULL, &net, err);
+  if (!st) st = c2_net_run(net, err);
+  c2_net_free(net);
+  c2_netdef_free(def);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status create_and_run(c2_opdef *op, c2_error *err) {
+  return create_and_run_dy(op, NULL, err);
+}
+
+/* ---- the cases ---- */
+
+/* AlexNet's predict net cut inside op #1, written to a file. */
+static c2_status truncated_file(c2_error *err) {
+  size_t len;
+  uint8_t *alex = test_read_file(test_source_path("models/bvlc_alexnet/predict_net.pb"), &len);
+  char path[] = "/tmp/c2rt-hostile-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, alex, 200), 200);
+  close(fd);
+  c2_free(alex);
+  c2_netdef *net = NULL;
+  c2_status st = c2_netdef_load_file(path, NULL, &net, err);
+  unlink(path);
+  c2_netdef_free(net);
+  return st;
+}
+
+static c2_status truncated_tag(c2_error *err) {
+  wire w = {.n = 0};
+  w_str(&w, 1, "n");
+  w_byte(&w, 0x92); /* a tag whose continuation never comes */
+  return parse_net(&w, NULL, err);
+}
+
+static c2_status wrong_wire_type(c2_error *err) {
+  wire w = {.n = 0};
+  w_str(&w, 1, "n");
+  w_int(&w, 2, 1); /* NetDef.op as a varint */
+  return parse_net(&w, NULL, err);
+}
+
+/* NetDef { op { arg { n { op { arg { n { ... } } } } } } }, `levels` times. */
+static c2_status deep_nesting(int levels, c2_error *err) {
+  size_t cap = (size_t)levels * 3 * 4 + 16;
+  uint8_t *in = malloc(cap), *out = malloc(cap);
+  size_t n = 0;
+  const unsigned fields[3] = {8, 5, 2}; /* Argument.n, OperatorDef.arg, NetDef.op */
+  for (int i = 0; i < levels; i++)
+    for (int t = 0; t < 3; t++) {
+      wire head = {.n = 0};
+      w_key(&head, fields[t], 2);
+      w_varint(&head, n);
+      memcpy(out, head.b, head.n);
+      memcpy(out + head.n, in, n);
+      n += head.n;
+      uint8_t *swap = in;
+      in = out;
+      out = swap;
+    }
+  c2_netdef *net = NULL;
+  c2_status st = c2_netdef_parse(in, n, NULL, &net, err);
+  c2_netdef_free(net);
+  free(in);
+  free(out);
+  return st;
+}
+
+static c2_status nesting_10000(c2_error *err) { return deep_nesting(10000, err); }
+static c2_status nesting_33(c2_error *err) { return deep_nesting(33, err); } /* 100 levels */
+
+static c2_status length_over_2gib(c2_error *err) {
+  wire w = {.n = 0};
+  w_key(&w, 1, 2);
+  w_varint(&w, 1ull << 31);
+  return parse_net(&w, NULL, err);
+}
+
+static c2_status string_with_nul(c2_error *err) {
+  wire w = {.n = 0};
+  wire op = {.n = 0};
+  w_bytes(&op, 1, "X\0Y", 3); /* OperatorDef.input */
+  w_msg(&w, 2, &op);
+  return parse_net(&w, NULL, err);
+}
+
+static c2_status string_too_long(c2_error *err) {
+  wire w = {.n = 0};
+  char name[101];
+  memset(name, 'n', 100);
+  name[100] = '\0';
+  w_str(&w, 1, name);
+  c2_load_limits limits = c2_load_limits_default();
+  limits.max_string_bytes = 99;
+  return parse_net(&w, &limits, err);
+}
+
+static c2_status packed_partial_float(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 1, 2);
+  w_bytes(&w, 3, "\0\0\x80\x3f\0\0\0", 7); /* float_data: 1.75 floats */
+  return load_tensors(w.b, w.n, "t", NULL, err);
+}
+
+static c2_status packed_bad_varint(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 2, 1);
+  w_bytes(&w, 1, "\x02\x83", 2); /* packed dims: 2, then an unterminated varint */
+  return load_tensors(w.b, w.n, "t", NULL, err);
+}
+
+static c2_status segment_without_end(c2_error *err) {
+  wire w = {.n = 0}, seg = {.n = 0};
+  w_int(&w, 1, 4);
+  w_int(&seg, 1, 0); /* Segment.begin only */
+  w_msg(&w, 11, &seg);
+  return load_tensors(w.b, w.n, "t", NULL, err);
+}
+
+static c2_status empty_ops_2mb(c2_error *err) {
+  size_t count = 1000000;
+  uint8_t *bytes = malloc(2 * count);
+  for (size_t i = 0; i < count; i++) bytes[2 * i] = 0x12, bytes[2 * i + 1] = 0x00;
+  c2_netdef *net = NULL;
+  c2_status st = c2_netdef_parse(bytes, 2 * count, NULL, &net, err);
+  c2_netdef_free(net);
+  free(bytes);
+  return st;
+}
+
+static c2_status file_over_limit(c2_error *err) {
+  c2_load_limits limits = c2_load_limits_default();
+  limits.max_file_bytes = 1000;
+  c2_netdef *net = NULL;
+  c2_status st = c2_netdef_load_file(test_source_path("models/bvlc_alexnet/predict_net.pb"),
+                                     &limits, &net, err);
+  c2_netdef_free(net);
+  return st;
+}
+
+/* dims [536870912] floats: 2 GiB described, 8 bytes given. Refused before any allocation. */
+static c2_status tensor_2gb_dims(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 1, 536870912);
+  w_bytes(&w, 3, "\0\0\x80\x3f\0\0\0\x40", 8);
+  return load_tensors(w.b, w.n, "big", NULL, err);
+}
+
+static c2_status tensor_dims_overflow(c2_error *err) { return load_tensor_file("tests/tensor_overflow.pb", err); }
+static c2_status tensor_negative_dim(c2_error *err) { return load_tensor_file("tests/tensor_negative_dim.pb", err); }
+static c2_status tensor_short(c2_error *err) { return load_tensor_file("tests/tensor_short.pb", err); }
+static c2_status tensor_long(c2_error *err) { return load_tensor_file("tests/tensor_long.pb", err); }
+
+static c2_status tensor_raw_short(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 1, 2);
+  w_int(&w, 2, 13);           /* DOUBLE */
+  w_bytes(&w, 13, "12345678", 8); /* raw_data: one double of two */
+  return load_tensors(w.b, w.n, "t", NULL, err);
+}
+
+static c2_status tensor_unknown_dtype(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 1, 1);
+  w_int(&w, 2, 99);
+  w_str(&w, 7, "e");
+  return load_tensors(w.b, w.n, NULL, NULL, err);
+}
+
+static c2_status tensor_dtype_11(c2_error *err) { /* the gap in Caffe2's DataType numbering */
+  wire w = {.n = 0}, protos = {.n = 0};
+  w_int(&w, 2, 11);
+  w_str(&w, 7, "gap");
+  w_msg(&protos, 1, &w);
+  return load_tensors(protos.b, protos.n, NULL, NULL, err);
+}
+
+/* NetDef { op { arg { name: "value" t { <tensor> } } } } */
+static c2_status net_with_arg_tensor(const wire *tensor, c2_error *err) {
+  wire arg = {.n = 0}, op = {.n = 0}, net = {.n = 0};
+  w_str(&arg, 1, "value");
+  w_msg(&arg, 10, tensor);
+  w_str(&op, 4, "GivenTensorFill");
+  w_msg(&op, 5, &arg);
+  w_msg(&net, 2, &op);
+  return parse_net(&net, NULL, err);
+}
+
+static c2_status arg_tensor_unknown_dtype(c2_error *err) {
+  wire t = {.n = 0};
+  w_int(&t, 2, 77);
+  return net_with_arg_tensor(&t, err);
+}
+
+static c2_status arg_tensor_short(c2_error *err) {
+  wire t = {.n = 0};
+  w_int(&t, 1, 2);
+  w_int(&t, 1, 2);
+  w_bytes(&t, 3, "\0\0\x80\x3f", 4);
+  w_str(&t, 7, "w");
+  return net_with_arg_tensor(&t, err);
+}
+
+static c2_status tensor_shape_unknown_dtype(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 1, 3);
+  w_int(&w, 2, 42);
+  ProtobufCMessage *msg = NULL;
+  c2_status st = c2__unpack(&caffe2__tensor_shape__descriptor, w.b, w.n, NULL, &msg, err);
+  if (msg) protobuf_c_message_free_unpacked(msg, NULL);
+  return st;
+}
+
+static c2_status qtensor_unknown_dtype(c2_error *err) {
+  wire w = {.n = 0};
+  w_int(&w, 2, 8);          /* precision */
+  w_key(&w, 3, 1);          /* scale */
+  for (int i = 0; i < 8; i++) w_byte(&w, 0);
+  w_key(&w, 4, 1);          /* bias */
+  for (int i = 0; i < 8; i++) w_byte(&w, 0);
+  w_int(&w, 5, 0);          /* is_signed */
+  w_int(&w, 8, 1234);       /* data_type */
+  ProtobufCMessage *msg = NULL;
+  c2_status st = c2__unpack(&caffe2__qtensor_proto__descriptor, w.b, w.n, NULL, &msg, err);
+  if (msg) protobuf_c_message_free_unpacked(msg, NULL);
+  return st;
+}
+
+static c2_status npy_truncated(c2_error *err) {
+  const uint8_t b[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0x40, 0x00, '{'};
+  c2_tensor *t;
+  c2_status st = c2_tensor_new(&t, err);
+  if (!st) st = c2_npy_parse(b, sizeof b, t, err);
+  c2_tensor_free(t);
+  return st;
+}
+
+static c2_status float_stored_as_int(c2_error *err) {
+  c2_netdef *def;
+  c2_status st = c2_netdef_load_file(test_build_path("tests/net_float_as_int.pb"), NULL, &def, err);
+  if (st) return st;
+  c2_workspace *ws;
+  c2_net *net = NULL;
+  const int64_t dims[] = {1, 1, 1, 1};
+  const float x = 1;
+  st = c2_workspace_new(&ws, err);
+  for (size_t i = 0; !st && i < c2_netdef_num_external_inputs(def); i++)
+    st = c2_workspace_feed(ws, c2_netdef_external_input(def, i), C2_DTYPE_FLOAT, 4, dims, &x, err);
+  if (!st) st = c2_net_new(ws, def, NULL, &net, err);
+  c2_net_free(net);
+  c2_workspace_free(ws);
+  c2_netdef_free(def);
+  return st;
+}
+
+static c2_status missing_argument(c2_error *err) {
+  return create_and_run(lrn("X", "Y", 3, 0.5f, 0.75f, "size"), err);
+}
+static c2_status even_size(c2_error *err) {
+  return create_and_run(lrn("X", "Y", 4, 0.5f, 0.75f, NULL), err);
+}
+static c2_status nan_alpha(c2_error *err) {
+  return create_and_run(lrn("X", "Y", 3, (float)NAN, 0.75f, NULL), err);
+}
+static c2_status negative_beta(c2_error *err) {
+  return create_and_run(lrn("X", "Y", 3, 0.5f, -0.75f, NULL), err);
+}
+
+static c2_status bad_order(c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_error e;
+  EXPECT_OK(c2_opdef_add_arg_string(op, "order", "CHWN", &e), &e);
+  return create_and_run(op, err);
+}
+
+static c2_status x_dy_mismatch(c2_error *err) {
+  const char *in[] = {"X", "Y", "dY"}, *out[] = {"dX"};
+  c2_opdef *op;
+  c2_error e;
+  EXPECT_OK(c2_opdef_new("LRNGradient", 3, in, 1, out, &op, &e), &e);
+  EXPECT_OK(c2_opdef_add_arg_int(op, "size", 3, &e), &e);
+  EXPECT_OK(c2_opdef_add_arg_float(op, "alpha", 0.5f, &e), &e);
+  EXPECT_OK(c2_opdef_add_arg_float(op, "beta", 0.75f, &e), &e);
+  const int64_t dy_dims[] = {1, 3, 2, 2};
+  return create_and_run_dy(op, dy_dims, err);
+}
+
+static c2_status missing_input_blob(c2_error *err) {
+  return create_and_run(lrn("nowhere", "Y", 3, 0.5f, 0.75f, NULL), err);
+}
+
+static c2_status empty_input_blob(c2_error *err) {
+  /* Z exists but was never written: creation succeeds, the run says what is wrong. */
+  c2_opdef *op = lrn("Z", "W", 3, 0.5f, 0.75f, NULL);
+  c2_workspace *ws;
+  c2_status st = c2_workspace_new(&ws, err);
+  c2_tensor *z;
+  if (!st) st = c2_workspace_create_blob(ws, "Z", &z, err);
+  if (!st) st = c2_run_operator_once(ws, op, NULL, err);
+  c2_opdef_free(op);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status wrong_rank(c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_workspace *ws;
+  const int64_t dims[] = {3, 4};
+  float data[12] = {0};
+  c2_status st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 2, dims, data, err);
+  if (!st) st = c2_run_operator_once(ws, op, NULL, err);
+  c2_opdef_free(op);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status output_collision(c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_error e;
+  EXPECT_OK(c2_opdef_add_output(op, "Y", &e), &e);
+  return create_and_run(op, err);
+}
+
+static c2_status not_in_place(c2_error *err) {
+  return create_and_run(lrn("X", "X", 3, 0.5f, 0.75f, NULL), err);
+}
+
+static c2_status duplicate_argument(c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_error e;
+  EXPECT_OK(c2_opdef_add_arg_int(op, "size", 5, &e), &e);
+  return create_and_run(op, err);
+}
+
+static c2_status unknown_op_type(c2_error *err) {
+  return create_and_run(new_op("NoSuchOp", "X", "Y", NULL), err);
+}
+
+/* Caffe2 tries the engines a def names and falls back to the default one. */
+static c2_status unknown_engine_falls_back(c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_error e;
+  EXPECT_OK(c2_opdef_set_engine(op, "NO_SUCH_ENGINE,CUDNN", &e), &e);
+  c2_workspace *ws;
+  c2_netdef *def;
+  c2_net *net = NULL;
+  const int64_t dims[] = {1, 3, 2, 2};
+  float data[12] = {0};
+  c2_status st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, data, err);
+  if (!st) st = c2_netdef_new("engine", &def, err);
+  if (!st) st = c2_netdef_add_op_take(def, op, err);
+  if (!st) st = c2_net_new(ws, def, NULL, &net, err);
+  if (!st) ck_assert_str_eq(c2_op_engine(c2_net_op(net, 0)), ""); /* the default engine ran */
+  if (!st) st = c2_net_run(net, err);
+  c2_net_free(net);
+  c2_netdef_free(def);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status device(int type, c2_error *err) {
+  c2_opdef *op = good_lrn();
+  c2_error e;
+  EXPECT_OK(c2_opdef_set_device(op, type, 0, &e), &e);
+  return create_and_run(op, err);
+}
+
+static c2_status cuda_device(c2_error *err) { return device(C2_DEVICE_CUDA, err); }
+static c2_status unknown_device(c2_error *err) { return device(99, err); }
+static c2_status negative_device(c2_error *err) { return device(-1, err); }
+
+static c2_status duplicate_builtins(c2_error *err) {
+  c2_registry *reg;
+  c2_status st = c2_registry_new(&reg, err);
+  if (!st) st = c2_register_builtin_ops(reg, err);
+  if (!st) st = c2_register_builtin_ops(reg, err);
+  c2_registry_free(reg);
+  return st;
+}
+
+static c2_status noop_run(c2_operator *op, c2_error *err) {
+  (void)op;
+  (void)err;
+  return C2_OK;
+}
+
+static c2_status duplicate_impl(c2_error *err) {
+  static const c2_op_impl impl = {.device_type = C2_DEVICE_CPU, .engine = "FAST", .run = noop_run};
+  static const c2_op_impl again = {.device_type = C2_DEVICE_CPU, .engine = "FAST", .run = noop_run};
+  c2_registry *reg;
+  c2_status st = c2_registry_new(&reg, err);
+  if (!st) st = c2_registry_add_impl(reg, "Mine", &impl, err);
+  if (!st) st = c2_registry_add_impl(reg, "Mine", &again, err);
+  c2_registry_free(reg);
+  return st;
+}
+
+static c2_status duplicate_gradient(c2_error *err) {
+  c2_registry *reg;
+  c2_status st = c2_registry_new(&reg, err);
+  if (!st) st = c2_registry_set_gradient(reg, "Mine", C2_GRADIENT_NONE, NULL, err);
+  if (!st) st = c2_registry_set_gradient(reg, "Mine", C2_GRADIENT_NONE, NULL, err);
+  c2_registry_free(reg);
+  return st;
+}
+
+/* A net whose creation failed is NULL; running it is an error, freeing it a no-op. */
+static c2_status run_after_failed_create(c2_error *err) {
+  c2_workspace *ws;
+  c2_netdef *def;
+  c2_error e;
+  EXPECT_OK(c2_workspace_new(&ws, &e), &e);
+  EXPECT_OK(c2_netdef_new("bad", &def, &e), &e);
+  EXPECT_OK(c2_netdef_add_op_take(def, lrn("X", "Y", 4, 0.5f, 0.75f, NULL), &e), &e);
+  const int64_t dims[] = {1, 3, 2, 2};
+  float data[12] = {0};
+  EXPECT_OK(c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, data, &e), &e);
+  c2_net *net = (c2_net *)&e; /* garbage that creation must overwrite */
+  EXPECT_STATUS(c2_net_new(ws, def, NULL, &net, &e), C2_ERR_INVALID_ARGUMENT, &e,
+                "op #0 (LRN): argument 'size' must be a positive odd integer, got 4");
+  ck_assert_ptr_null(net);
+  ck_assert_uint_eq(c2_net_num_ops(net), 0);
+  c2_status st = c2_net_run(net, err);
+  c2_net_free(net);
+  c2_netdef_free(def);
+  c2_workspace_free(ws);
+  return st;
+}
+
+/* The same through the workspace: a net that failed to create does not exist, even when it
+ * replaced (overwrite) a good one of the same name. */
+static c2_status run_named_after_failed_create(c2_error *err) {
+  c2_workspace *ws;
+  c2_netdef *good, *bad;
+  c2_error e;
+  EXPECT_OK(c2_workspace_new(&ws, &e), &e);
+  const int64_t dims[] = {1, 3, 2, 2};
+  float data[12] = {0};
+  EXPECT_OK(c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, data, &e), &e);
+  EXPECT_OK(c2_netdef_new("n", &good, &e), &e);
+  EXPECT_OK(c2_netdef_add_op_take(good, good_lrn(), &e), &e);
+  EXPECT_OK(c2_netdef_new("n", &bad, &e), &e);
+  EXPECT_OK(c2_netdef_add_op_take(bad, new_op("NoSuchOp", "X", "Z", NULL), &e), &e);
+  EXPECT_OK(c2_workspace_create_net(ws, good, false, NULL, &e), &e);
+  EXPECT_OK(c2_workspace_run_net(ws, "n", 1, &e), &e);
+  EXPECT_STATUS(c2_workspace_create_net(ws, bad, true, NULL, &e), C2_ERR_NOT_FOUND, &e,
+                "no operator of type 'NoSuchOp'");
+  ck_assert(!c2_workspace_has_net(ws, "n"));
+  c2_status st = c2_workspace_run_net(ws, "n", 1, err);
+  c2_netdef_free(good);
+  c2_netdef_free(bad);
+  c2_workspace_free(ws);
+  return st;
+}
+
+static c2_status unknown_net_type(c2_error *err) {
+  c2_netdef *def;
+  c2_workspace *ws;
+  c2_net *net = NULL;
+  c2_error e;
+  EXPECT_OK(c2_netdef_new("typed", &def, &e), &e);
+  EXPECT_OK(c2_netdef_set_type(def, "no_such_executor", &e), &e);
+  EXPECT_OK(c2_workspace_new(&ws, &e), &e);
+  c2_status st = c2_net_new(ws, def, NULL, &net, err);
+  c2_net_free(net);
+  c2_workspace_free(ws);
+  c2_netdef_free(def);
+  return st;
+}
+
+typedef struct hostile_case {
+  const char *what;
+  c2_status (*act)(c2_error *err);
+  c2_status want;
+  const char *message; /* must appear in the error */
+} hostile_case;
+
+static const hostile_case cases[] = {
+    /* files and wire bytes */
+    {"truncated file", truncated_file, C2_ERR_PARSE,
+     "caffe2.NetDef.op at byte 108: needs 98 bytes but only 90 remain (truncated input)"},
+    {"truncated tag", truncated_tag, C2_ERR_PARSE,
+     "caffe2.NetDef at byte 3: truncated or invalid field tag"},
+    {"wrong wire type", wrong_wire_type, C2_ERR_PARSE,
+     "caffe2.NetDef.op (field 2) at byte 3: wrong wire type varint, expected length-delimited"},
+    {"10,000-deep nesting", nesting_10000, C2_ERR_LIMIT,
+     "caffe2.NetDef.op at byte 396: messages nest deeper than the limit of 100"},
+    {"100-deep nesting is fine", nesting_33, C2_OK, NULL},
+    {"length over 2 GiB", length_over_2gib, C2_ERR_LIMIT,
+     "caffe2.NetDef.name at byte 0: length 2147483648 is over the 2 GiB protobuf limit"},
+    {"NUL inside a string", string_with_nul, C2_ERR_PARSE,
+     "caffe2.OperatorDef.input at byte 2: string holds a NUL byte"},
+    {"string over max_string_bytes", string_too_long, C2_ERR_LIMIT,
+     "caffe2.NetDef.name at byte 0: string of 100 bytes is longer than the limit of 99"},
+    {"packed floats not whole", packed_partial_float, C2_ERR_PARSE,
+     "caffe2.TensorProto.float_data at byte 2: packed length 7 is not a multiple of 4"},
+    {"packed varint unterminated", packed_bad_varint, C2_ERR_PARSE,
+     "caffe2.TensorProto.dims at byte 2: packed element at byte 5 is not a valid varint"},
+    {"required field missing", segment_without_end, C2_ERR_PARSE,
+     "caffe2.TensorProto.Segment at byte 4: required field 'end' (field 2) is missing"},
+    {"2 MB of empty ops (allocation budget)", empty_ops_2mb, C2_ERR_LIMIT,
+     "NetDef of 2000000 bytes needs more than the 48777216 bytes of memory allowed"},
+    {"file over max_file_bytes", file_over_limit, C2_ERR_LIMIT,
+     "predict_net.pb' is larger than the limit of 1000 bytes"},
+    {".npy header truncated", npy_truncated, C2_ERR_PARSE, ".npy header is truncated"},
+    /* tensors */
+    {"2 GB-dims tensor", tensor_2gb_dims, C2_ERR_SHAPE,
+     "tensor '': its shape holds 536870912 elements of FLOAT, but float_data has 2 values"},
+    {"dims product overflows", tensor_dims_overflow, C2_ERR_LIMIT,
+     "element count of the shape overflows 64 bits"},
+    {"negative dim", tensor_negative_dim, C2_ERR_SHAPE, "dimension 1 is negative (-1)"},
+    {"data shorter than the shape", tensor_short, C2_ERR_SHAPE,
+     "tensor 'short': its shape holds 6 elements of FLOAT, but float_data has 5 values"},
+    {"data longer than the shape", tensor_long, C2_ERR_SHAPE,
+     "tensor 'long': its shape holds 2 elements of FLOAT, but float_data has 3 values"},
+    {"raw_data shorter than the shape", tensor_raw_short, C2_ERR_SHAPE,
+     "its shape holds 2 elements of DOUBLE (16 bytes), but raw_data has 8 bytes"},
+    {"unknown DataType", tensor_unknown_dtype, C2_ERR_PARSE,
+     "TensorProto.data_type: unknown DataType 99"},
+    {"DataType 11 (unassigned)", tensor_dtype_11, C2_ERR_PARSE,
+     "TensorProtos.protos[0].data_type: unknown DataType 11"},
+    {"unknown DataType in an argument tensor", arg_tensor_unknown_dtype, C2_ERR_PARSE,
+     "NetDef.op[0].arg[0].t.data_type: unknown DataType 77"},
+    {"argument tensor shorter than its shape", arg_tensor_short, C2_ERR_SHAPE,
+     "NetDef.op[0].arg[0].t: tensor 'w': its shape holds 4 elements of FLOAT, but float_data has "
+     "1 values"},
+    {"unknown TensorShape.data_type", tensor_shape_unknown_dtype, C2_ERR_PARSE,
+     "TensorShape.data_type: unknown DataType 42"},
+    {"unknown QTensorProto.data_type", qtensor_unknown_dtype, C2_ERR_PARSE,
+     "QTensorProto.data_type: unknown DataType 1234"},
+    /* op arguments */
+    {"float argument stored as int", float_stored_as_int, C2_ERR_TYPE,
+     "op #0 (LRN): argument 'alpha' must be a float (field f), but it is stored as an int (field i)"},
+    {"missing argument", missing_argument, C2_ERR_SCHEMA,
+     "op #0 (LRN): missing required argument 'size' (an int)"},
+    {"even LRN size", even_size, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): argument 'size' must be a positive odd integer, got 4"},
+    {"NaN alpha", nan_alpha, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): argument 'alpha' must be a finite number > 0, got nan"},
+    {"negative beta", negative_beta, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): argument 'beta' must be a finite number > 0, got -0.75"},
+    {"unknown order", bad_order, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): argument 'order' must be \"NCHW\" or \"NHWC\", got \"CHWN\""},
+    {"same argument twice, different values", duplicate_argument, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): found argument of the same name 'size' but with different contents"},
+    /* blobs and shapes */
+    {"X/dY shape mismatch", x_dy_mismatch, C2_ERR_SHAPE,
+     "op #0 (LRNGradient): input 'dY' has shape [1, 3, 2, 2], but X ('X') has shape [1, 3, 4, 4]"},
+    {"missing input blob", missing_input_blob, C2_ERR_NOT_FOUND,
+     "op #0 (LRN): input blob 'nowhere' does not exist in the workspace"},
+    {"input never written", empty_input_blob, C2_ERR_INVALID_ARGUMENT,
+     "op #0 (LRN): input 'Z' is empty: it was never written"},
+    {"input of the wrong rank", wrong_rank, C2_ERR_SHAPE,
+     "op #0 (LRN): input 'X' must be a 4-D NCHW tensor, got shape [3, 4]"},
+    {"output name collision", output_collision, C2_ERR_SCHEMA,
+     "op #0 (LRN): outputs 0 and 1 are both named 'Y'"},
+    {"in place where the op cannot", not_in_place, C2_ERR_SCHEMA,
+     "op #0 (LRN): input 0 and output 0 are both 'X', but LRN cannot run in place on that pair"},
+    /* registry, engines, devices */
+    {"unknown op type", unknown_op_type, C2_ERR_NOT_FOUND,
+     "op #0 (NoSuchOp): no operator of type 'NoSuchOp' is registered in this build"},
+    {"unknown engine falls back to the default", unknown_engine_falls_back, C2_OK, NULL},
+    {"device this build lacks", cuda_device, C2_ERR_UNSUPPORTED,
+     "op #0 (LRN): device type 1 (CUDA) is not available in this build"},
+    {"unknown device", unknown_device, C2_ERR_UNSUPPORTED,
+     "op #0 (LRN): device type 99 (unknown) is not available in this build"},
+    {"negative device", negative_device, C2_ERR_UNSUPPORTED, "device type -1 (unknown)"},
+    {"duplicate registration (schema)", duplicate_builtins, C2_ERR_EXISTS,
+     "a schema for op 'LRN' is already registered"},
+    {"duplicate registration (implementation)", duplicate_impl, C2_ERR_EXISTS,
+     "op 'Mine' already has an implementation for device CPU, engine 'FAST'"},
+    {"duplicate registration (gradient)", duplicate_gradient, C2_ERR_EXISTS,
+     "a gradient for op 'Mine' is already registered"},
+    /* nets */
+    {"run after a failed create", run_after_failed_create, C2_ERR_INVALID_ARGUMENT,
+     "no net to run (NULL: was its creation successful?)"},
+    {"run a named net after its create failed", run_named_after_failed_create, C2_ERR_NOT_FOUND,
+     "net 'n' does not exist in the workspace"},
+    {"unknown net type", unknown_net_type, C2_ERR_UNSUPPORTED,
+     "net 'typed' has type 'no_such_executor', which is not a known net type"},
+};
+#define N_CASES ((int)(sizeof cases / sizeof *cases))
+
+START_TEST(test_case) {
+  const hostile_case *c = &cases[_i];
+  c2_error err;
+  c2_error_clear(&err);
+  c2_status got = c->act(&err);
+  ck_assert_msg(got == c->want, "[%s] expected %s, got %s (%s)", c->what, c2_status_name(c->want),
+                c2_status_name(got), err.message);
+  if (c->message)
+    ck_assert_msg(strstr(err.message, c->message) != NULL, "[%s] message '%s' lacks '%s'", c->what,
+                  err.message, c->message);
+  if (got != C2_OK) ck_assert_msg(!strchr(err.message, '\n'), "[%s] message has a newline", c->what);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("hostile");
+  TCase *tc = tcase_create("hostile");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_case, 0, N_CASES);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_run_suite(make_suite()); }
