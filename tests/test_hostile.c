@@ -282,6 +282,25 @@ static c2_status tensor_raw_short(c2_error *err) {
   return load_tensors(w.b, w.n, "t", NULL, err);
 }
 
+/* Packed dims make a TensorProto start like a TensorProtos; it still loads as what it is. */
+static c2_status tensor_packed_dims(c2_error *err) {
+  wire w = {.n = 0};
+  w_bytes(&w, 1, "\x02\x03", 2);
+  w_bytes(&w, 3, "\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40\0\0\x80\x40\0\0\xa0\x40\0\0\xc0\x40", 24);
+  w_str(&w, 7, "p");
+  c2_workspace *ws;
+  c2_status st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_load_tensors(ws, w.b, w.n, NULL, NULL, err);
+  if (!st) {
+    const c2_tensor *t = c2_workspace_get_blob(ws, "p");
+    ck_assert_int_eq(c2_tensor_ndim(t), 2);
+    ck_assert_int_eq(c2_tensor_dim(t, 1), 3);
+    ck_assert_float_eq(((const float *)c2_tensor_data_const(t))[5], 6.0f);
+  }
+  c2_workspace_free(ws);
+  return st;
+}
+
 static c2_status tensor_unknown_dtype(c2_error *err) {
   wire w = {.n = 0};
   w_int(&w, 1, 1);
@@ -593,6 +612,113 @@ static c2_status unknown_net_type(c2_error *err) {
   return st;
 }
 
+/* ---- size: checks that were quadratic ---- */
+
+typedef struct growing {
+  uint8_t *b;
+  size_t n, cap;
+} growing;
+
+static void g_append(growing *g, const wire *w) {
+  if (g->n + w->n > g->cap) {
+    g->cap = (g->n + w->n) * 2;
+    g->b = realloc(g->b, g->cap);
+  }
+  memcpy(g->b + g->n, w->b, w->n);
+  g->n += w->n;
+}
+
+static c2_status create_net_bytes(growing *g, c2_error *err) {
+  c2_netdef *def = NULL;
+  c2_workspace *ws = NULL;
+  c2_net *net = NULL;
+  c2_status st = c2_netdef_parse(g->b, g->n, NULL, &def, err);
+  free(g->b);
+  const int64_t dims[] = {1, 3, 2, 2};
+  float data[12] = {0};
+  if (!st) st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, data, err);
+  if (!st) st = c2_net_new(ws, def, NULL, &net, err);
+  if (!st) st = c2_net_run(net, err);
+  c2_net_free(net);
+  c2_workspace_free(ws);
+  c2_netdef_free(def);
+  return st;
+}
+
+/* 300,000 ops, each reading the previous op's output, and an external output nobody makes: the
+ * whole chain is checked before the error. Pairwise name scans took 4 s for 40,000 ops (hours
+ * at the file limit); hashed, well under Check's timeout. */
+static c2_status long_chain(c2_error *err) {
+  growing g = {NULL, 0, 0};
+  wire w = {.n = 0};
+  w_str(&w, 7, "b0");
+  g_append(&g, &w);
+  for (int i = 0; i < 300000; i++) {
+    wire op = {.n = 0};
+    char in[16], out[16];
+    snprintf(in, sizeof in, "b%d", i);
+    snprintf(out, sizeof out, "b%d", i + 1);
+    w_str(&op, 1, in);
+    w_str(&op, 2, out);
+    w_str(&op, 4, "Q");
+    w.n = 0;
+    w_msg(&w, 2, &op);
+    g_append(&g, &w);
+  }
+  w.n = 0;
+  w_str(&w, 8, "nowhere");
+  g_append(&g, &w);
+  return create_net_bytes(&g, err);
+}
+
+/* One LRN op with 200,000 extra distinct arguments (13 s for 60,000 with pairwise compares). */
+static c2_status many_arguments(c2_error *err) {
+  growing g = {NULL, 0, 0};
+  wire op = {.n = 0}, w = {.n = 0}, arg = {.n = 0};
+  w_str(&op, 1, "X");
+  w_str(&op, 2, "Y");
+  w_str(&op, 4, "LRN");
+  w_str(&arg, 1, "size");
+  w_int(&arg, 3, 3);
+  w_msg(&op, 5, &arg);
+  const char *floats[] = {"alpha", "beta"};
+  for (int k = 0; k < 2; k++) {
+    arg.n = 0;
+    w_str(&arg, 1, floats[k]);
+    w_key(&arg, 2, 5);
+    const uint8_t half[4] = {0, 0, 0, 0x3f};
+    for (int b = 0; b < 4; b++) w_byte(&arg, half[b]);
+    w_msg(&op, 5, &arg);
+  }
+  int n = 200000;
+  growing args = {NULL, 0, 0};
+  for (int i = 0; i < n; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "a%d", i);
+    arg.n = 0;
+    w_str(&arg, 1, name);
+    w_int(&arg, 3, 1);
+    w.n = 0;
+    w_msg(&w, 5, &arg);
+    g_append(&args, &w);
+  }
+  /* NetDef.op = OperatorDef (op fields + the arguments) */
+  wire head = {.n = 0};
+  w_key(&head, 2, 2);
+  w_varint(&head, op.n + args.n);
+  g_append(&g, &head);
+  g_append(&g, &op);
+  wire chunk = {.n = 0};
+  for (size_t at = 0; at < args.n; at += chunk.n) {
+    chunk.n = args.n - at < sizeof chunk.b ? args.n - at : sizeof chunk.b;
+    memcpy(chunk.b, args.b + at, chunk.n);
+    g_append(&g, &chunk);
+  }
+  free(args.b);
+  return create_net_bytes(&g, err);
+}
+
 typedef struct hostile_case {
   const char *what;
   c2_status (*act)(c2_error *err);
@@ -640,6 +766,7 @@ static const hostile_case cases[] = {
      "tensor 'long': its shape holds 2 elements of FLOAT, but float_data has 3 values"},
     {"raw_data shorter than the shape", tensor_raw_short, C2_ERR_SHAPE,
      "its shape holds 2 elements of DOUBLE (16 bytes), but raw_data has 8 bytes"},
+    {"TensorProto with packed dims", tensor_packed_dims, C2_OK, NULL},
     {"unknown DataType", tensor_unknown_dtype, C2_ERR_PARSE,
      "TensorProto.data_type: unknown DataType 99"},
     {"DataType 11 (unassigned)", tensor_dtype_11, C2_ERR_PARSE,
@@ -701,6 +828,9 @@ static const hostile_case cases[] = {
      "no net to run (NULL: was its creation successful?)"},
     {"run a named net after its create failed", run_named_after_failed_create, C2_ERR_NOT_FOUND,
      "net 'n' does not exist in the workspace"},
+    {"300,000-op chain (linear-time checks)", long_chain, C2_ERR_SCHEMA,
+     "net '' declares external output 'nowhere', but no op produces it"},
+    {"200,000 arguments (linear-time checks)", many_arguments, C2_OK, NULL},
     {"unknown net type", unknown_net_type, C2_ERR_UNSUPPORTED,
      "net 'typed' has type 'no_such_executor', which is not a known net type"},
 };

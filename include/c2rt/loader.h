@@ -55,7 +55,8 @@ C2_API c2_status c2_netdef_load_file(const char *path, const c2_load_limits *lim
 C2_API c2_status c2_netdef_save_file(const c2_netdef *net, const char *path, c2_error *err);
 
 /* Tensors from a TensorProto or a TensorProtos message. The first field tells them apart: a
- * TensorProtos starts with field 1 as a length-delimited record. Each tensor is checked (dtype
+ * TensorProtos starts with field 1 as a length-delimited record (bytes that start so but are
+ * only valid as a TensorProto, one with packed dims, load as that). Each tensor is checked (dtype
  * known and storable, dims non-negative and not overflowing, data length equal to the element
  * count) and stored in ws under its name; `name` (may be NULL) renames a single unnamed tensor,
  * or picks one tensor by name out of several. */

@@ -229,8 +229,14 @@ static c2_status store(c2_workspace *ws, const Caffe2__TensorProto *p, const cha
 c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, const char *name,
                           const c2_load_limits *limits, c2_error *err) {
   /* A TensorProtos starts with field 1 length-delimited (0x0a); a TensorProto's field 1 (dims)
-   * is a varint, so the first byte tells the two apart. */
+   * is a varint as Caffe2 writes it, so the first byte tells the two apart. Dims written packed
+   * also start with 0x0a: such bytes are a TensorProto when they are not a valid TensorProtos. */
+  c2_load_limits defaults;
+  limits = c2__limits_or_default(limits, &defaults);
   bool many = len > 0 && bytes[0] == 0x0a;
+  if (many && c2__wire_check(&caffe2__tensor_protos__descriptor, bytes, len, limits, NULL) &&
+      !c2__wire_check(&caffe2__tensor_proto__descriptor, bytes, len, limits, NULL))
+    many = false;
   ProtobufCMessage *msg;
   c2_status st = c2__unpack(many ? &caffe2__tensor_protos__descriptor
                                  : &caffe2__tensor_proto__descriptor,
