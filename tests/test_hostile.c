@@ -846,6 +846,9 @@ START_TEST(test_case) {
   if (c->message)
     ck_assert_msg(strstr(err.message, c->message) != NULL, "[%s] message '%s' lacks '%s'", c->what,
                   err.message, c->message);
+  /* The error value agrees with the status: no stale error after a success. */
+  ck_assert_msg(err.code == got, "[%s] returned %s but the error says %s", c->what,
+                c2_status_name(got), c2_status_name(err.code));
   if (got != C2_OK) ck_assert_msg(!strchr(err.message, '\n'), "[%s] message has a newline", c->what);
 }
 END_TEST

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "../core/alloc.h"
+#include "../core/def_impl.h"
 #include "c2rt/caffe2.pb-c.h"
 #include "c2rt/def.h"
 #include "c2rt/loader.h"
@@ -152,7 +153,7 @@ c2_status c2__unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *byte
   }
   st = c2__validate_message(msg, limits, err);
   if (st) {
-    protobuf_c_message_free_unpacked(msg, NULL);
+    c2__message_free(msg);
     return st;
   }
   *out = msg;

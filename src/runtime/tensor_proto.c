@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/alloc.h"
+#include "../core/def_impl.h"
 #include "../core/tensor_impl.h"
 #include "c2rt/caffe2.pb-c.h"
 #include "loader_impl.h"
@@ -234,9 +235,13 @@ c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, co
   c2_load_limits defaults;
   limits = c2__limits_or_default(limits, &defaults);
   bool many = len > 0 && bytes[0] == 0x0a;
-  if (many && c2__wire_check(&caffe2__tensor_protos__descriptor, bytes, len, limits, NULL) &&
-      !c2__wire_check(&caffe2__tensor_proto__descriptor, bytes, len, limits, NULL))
-    many = false;
+  if (many) {
+    c2_status as_many = c2__wire_check(&caffe2__tensor_protos__descriptor, bytes, len, limits, NULL);
+    if (as_many == C2_ERR_NOMEM)
+      return c2_error_set(err, C2_ERR_NOMEM, "out of memory checking a TensorProtos message");
+    if (as_many && !c2__wire_check(&caffe2__tensor_proto__descriptor, bytes, len, limits, NULL))
+      many = false;
+  }
   ProtobufCMessage *msg;
   c2_status st = c2__unpack(many ? &caffe2__tensor_protos__descriptor
                                  : &caffe2__tensor_proto__descriptor,
@@ -266,7 +271,7 @@ c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, co
       st = c2_error_set(err, C2_ERR_NOT_FOUND, "no tensor named '%s' among the %zu in the file",
                         name, ps->n_protos);
   }
-  protobuf_c_message_free_unpacked(msg, NULL);
+  c2__message_free(msg);
   return st;
 }
 
