@@ -15,5 +15,7 @@
 #include "registry.h"
 #include "net.h"
 #include "loader.h"
+#include "backward.h"
+#include "gradcheck.h"
 
 #endif

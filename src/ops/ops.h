@@ -5,6 +5,14 @@
 #include "c2rt/registry.h"
 
 c2_status c2_register_lrn_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_fill_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_relu_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_sum_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_copy_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_scale_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_distance_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_loss_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_fc_ops(c2_registry *reg, c2_error *err);
 
 /* Reads the `order` argument ("NCHW"/"nchw" -> false, "NHWC"/"nhwc" -> true; default NCHW). */
 c2_status c2__parse_order(const c2_opdef *def, bool *nhwc, c2_error *err);
