@@ -1,5 +1,5 @@
 /* Fuzz target (a): NetDef bytes -> parse -> re-encode -> a net over a small workspace -> run it
- * twice -> the gradient ops of every op -> a backward net -> run -> free. Every blob an op reads
+ * twice -> its backward net (Caffe2's AddGradientOperators) -> run -> free. Every blob an op reads
  * that no earlier op writes is fed a tiny tensor chosen by its name, so runs stay fast. */
 #include <math.h>
 #include <stdio.h>
@@ -85,38 +85,26 @@ static void create_and_run(c2_workspace *ws, const c2_netdef *def) {
   c2_net_free(net);
 }
 
-/* The gradient ops of every op, given "<output>_grad" for each output, as one net; each
- * gradient blob is fed a copy of its output. */
+/* Caffe2's AddGradientOperators over the net, its external outputs as losses (or the last op's
+ * first output), then the backward net created and run on what the forward run left. */
 static void backward(c2_workspace *ws, const c2_netdef *def) {
-  const c2_registry *reg;
+  c2_loss losses[8];
+  size_t n = 0;
+  for (size_t i = 0; i < c2_netdef_num_external_outputs(def) && n < 8; i++)
+    losses[n++] = (c2_loss){c2_netdef_external_output(def, i), NULL};
+  size_t n_ops = c2_netdef_num_ops(def);
+  if (n == 0 && n_ops && c2_opdef_num_outputs(c2_netdef_op(def, n_ops - 1)))
+    losses[n++] = (c2_loss){c2_opdef_output(c2_netdef_op(def, n_ops - 1), 0), NULL};
+  if (n == 0) return;
   c2_error err;
-  c2_netdef *grad_net;
-  if (CALL(c2_registry_default(&reg, &err)) || CALL(c2_netdef_new("backward", &grad_net, &err)))
-    return;
-  for (size_t k = c2_netdef_num_ops(def); k-- > 0;) {
-    const c2_opdef *op = c2_netdef_op(def, k);
-    size_t n_out = c2_opdef_num_outputs(op);
-    if (n_out > 16) continue;
-    char names[16][128];
-    const char *g_out[16];
-    for (size_t i = 0; i < n_out; i++) {
-      snprintf(names[i], sizeof names[i], "%.100s_grad", c2_opdef_output(op, i));
-      g_out[i] = names[i];
-      const c2_tensor *y = c2_workspace_get_blob(ws, c2_opdef_output(op, i));
-      c2_tensor *gy;
-      if (y && !c2_tensor_is_empty(y) && !c2_workspace_create_blob(ws, names[i], &gy, NULL))
-        c2_tensor_copy(gy, y, NULL);
-    }
-    c2_grad_result *r = NULL;
-    if (CALL(c2_gradient_for_op(reg, op, n_out, g_out, &r, &err)) == C2_OK) {
-      for (size_t i = 0; i < c2_grad_result_num_ops(r); i++)
-        if (CALL(c2_netdef_add_op_take(grad_net, c2_grad_result_take_op(r, i), &err))) break;
-    }
-    c2_grad_result_free(r);
+  c2_backward *b = NULL;
+  if (CALL(c2_backward_new(def, n, losses, NULL, NULL, &b, &err)) == C2_OK) {
+    const c2_netdef *net = c2_backward_net(b);
+    FUZZ_CHECK(net && c2_backward_num_forward_ops(b) == n_ops);
+    feed_inputs(ws, net);
+    create_and_run(ws, net);
   }
-  feed_inputs(ws, grad_net);
-  create_and_run(ws, grad_net);
-  c2_netdef_free(grad_net);
+  c2_backward_free(b);
 }
 
 /* Re-encoding a parsed net gives bytes that parse again and re-encode identically. */
@@ -160,6 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   c2_workspace *ws;
   if (CALL(c2_workspace_new(&ws, &err)) == C2_OK) {
     c2_workspace_set_num_threads(ws, 2);
+    /* What a host running nets from elsewhere does: a fill op may not take gigabytes. */
+    c2_workspace_set_memory_limit(ws, 64 << 20);
     feed_inputs(ws, def);
     create_and_run(ws, def);
     backward(ws, def);

@@ -98,6 +98,31 @@ static c2_status relu_lrn(c2_error *err) {
   return st;
 }
 
+/* models/relu_lrn_train (FC, Relu, LRN, SquaredL2Distance, AveragedLoss): its backward net
+ * (Caffe2's AddGradientOperators), created and run. */
+static c2_status relu_lrn_train(c2_error *err) {
+  c2_netdef *def = NULL;
+  c2_backward *b = NULL;
+  c2_workspace *ws = NULL;
+  float v[32]; /* X, target, W and b read 24 values from offsets 0..3 */
+  for (int i = 0; i < 32; i++) v[i] = (float)((i * 7) % 11) / 11.0f - 0.4f;
+  const int64_t in_dims[4] = {1, 4, 2, 3}, w_dims[2] = {3, 3}, b_dims[1] = {3};
+  const c2_loss loss = {"loss", NULL};
+  c2_status st = c2_netdef_load_file(test_build_path("models/relu_lrn_train.pb"), NULL, &def, err);
+  if (!st) st = c2_backward_new(def, 1, &loss, NULL, NULL, &b, err);
+  if (!st) st = c2_workspace_new(&ws, err);
+  if (!st) st = c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, in_dims, v, err);
+  if (!st) st = c2_workspace_feed(ws, "target", C2_DTYPE_FLOAT, 4, in_dims, v + 1, err);
+  if (!st) st = c2_workspace_feed(ws, "W", C2_DTYPE_FLOAT, 2, w_dims, v + 2, err);
+  if (!st) st = c2_workspace_feed(ws, "b", C2_DTYPE_FLOAT, 1, b_dims, v + 3, err);
+  if (!st) st = c2_run_net_once(ws, c2_backward_net(b), NULL, err);
+  if (!st) ck_assert(!c2_tensor_is_empty(c2_workspace_get_blob(ws, "W_grad")));
+  c2_workspace_free(ws);
+  c2_backward_free(b);
+  c2_netdef_free(def);
+  return st;
+}
+
 static c2_status tensors(c2_error *err) {
   c2_workspace *ws = NULL;
   c2_status st = c2_workspace_new(&ws, err);
@@ -177,6 +202,7 @@ static const scenario scenarios[] = {
     {"AlexNet predict net: load, copy, encode, parse, create", alexnet},
     {"lrn_example: load, create, run x2, named net, gradient", lrn_example},
     {"relu_lrn: load, create, run", relu_lrn},
+    {"relu_lrn_train: load, backward net, run", relu_lrn_train},
     {"TensorProto(s) files", tensors},
     {".npy file", npy},
     {"registry with the built-in ops", registry},

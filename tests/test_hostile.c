@@ -608,6 +608,77 @@ static c2_status unknown_net_type(c2_error *err) {
   return st;
 }
 
+/* ---- memory a net may take ---- */
+
+/* A 100-byte net asking ConstantFill for 10 GB: refused by the workspace's memory limit before
+ * anything is allocated. */
+static c2_status fill_10gb(c2_error *err) {
+  c2_opdef *op;
+  const char *out[] = {"Y"};
+  const int64_t shape[] = {50000, 50000};
+  c2_error e;
+  EXPECT_OK(c2_opdef_new("ConstantFill", 0, NULL, 1, out, &op, &e), &e);
+  EXPECT_OK(c2_opdef_add_arg_ints(op, "shape", shape, 2, &e), &e);
+  c2_workspace *ws;
+  EXPECT_OK(c2_workspace_new(&ws, &e), &e);
+  c2_workspace_set_memory_limit(ws, 64 << 20);
+  c2_status st = c2_run_operator_once(ws, op, NULL, err);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 0);
+  c2_opdef_free(op);
+  c2_workspace_free(ws);
+  return st;
+}
+
+/* Tensors loaded from a file count too; a refused one leaves no blob behind. */
+static c2_status load_over_memory_limit(c2_error *err) {
+  c2_workspace *ws;
+  c2_error e;
+  EXPECT_OK(c2_workspace_new(&ws, &e), &e);
+  c2_workspace_set_memory_limit(ws, 80);
+  const int64_t dims[] = {16};
+  float x[16] = {0};
+  EXPECT_OK(c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 1, dims, x, &e), &e); /* 64 bytes */
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 64);
+  c2_status st = c2_load_tensors_file(ws, test_build_path("tests/tensors_ok.pb"), "f", NULL, err);
+  ck_assert(!c2_workspace_has_blob(ws, "f"));
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 64);
+  EXPECT_OK(c2_workspace_remove_blob(ws, "X", &e), &e);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 0);
+  c2_workspace_free(ws);
+  return st;
+}
+
+/* The count follows storage, not shapes: growth charges, shrinking keeps the capacity, reset and
+ * removal credit; a refused resize changes nothing. */
+static c2_status memory_accounting(c2_error *err) {
+  c2_workspace *ws;
+  c2_tensor *t, *u;
+  EXPECT_OK(c2_workspace_new(&ws, err), err);
+  ck_assert_uint_eq(c2_workspace_memory_limit(ws), UINT64_MAX);
+  EXPECT_OK(c2_workspace_create_blob(ws, "t", &t, err), err);
+  EXPECT_OK(c2_workspace_create_blob(ws, "u", &u, err), err);
+  const int64_t d100[] = {100}, d10[] = {10}, d1000[] = {1000};
+  EXPECT_OK(c2_tensor_resize(t, C2_DTYPE_FLOAT, 1, d100, err), err);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 400);
+  EXPECT_OK(c2_tensor_resize(t, C2_DTYPE_FLOAT, 1, d10, err), err);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 400);
+  EXPECT_OK(c2_tensor_copy(u, t, err), err);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 440);
+  c2_workspace_set_memory_limit(ws, 1000);
+  EXPECT_STATUS(c2_tensor_resize(u, C2_DTYPE_DOUBLE, 1, d100, err), C2_ERR_LIMIT, err,
+                "a tensor of 800 bytes would bring the workspace's tensors to 1200 bytes");
+  ck_assert_int_eq(c2_tensor_dtype(u), C2_DTYPE_FLOAT);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 440);
+  c2_tensor_reset(t);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 40);
+  EXPECT_STATUS(c2_tensor_resize(t, C2_DTYPE_FLOAT, 1, d1000, err), C2_ERR_LIMIT, err, NULL);
+  EXPECT_OK(c2_workspace_remove_blob(ws, "u", err), err);
+  ck_assert_uint_eq(c2_workspace_memory_used(ws), 0);
+  c2_workspace_free(ws);
+  c2_error_clear(err);
+  return C2_OK;
+}
+
 /* ---- size: checks that were quadratic ---- */
 
 /* Under valgrind (its test setup sets C2RT_VALGRIND) the size rows run a tenth of their size:
@@ -847,6 +918,13 @@ static const hostile_case cases[] = {
     {"100,000-op chain (linear-time checks)", long_chain, C2_ERR_SCHEMA,
      "net '' declares external output 'nowhere', but no op produces it"},
     {"100,000 arguments (linear-time checks)", many_arguments, C2_OK, NULL},
+    {"a fill op asking for 10 GB (workspace memory limit)", fill_10gb, C2_ERR_LIMIT,
+     "op #0 (ConstantFill): a tensor of 10000000000 bytes would bring the workspace's tensors to "
+     "10000000000 bytes, over its limit of 67108864 (c2_workspace_set_memory_limit)"},
+    {"workspace memory accounting", memory_accounting, C2_OK, NULL},
+    {"tensors loaded over the workspace memory limit", load_over_memory_limit, C2_ERR_LIMIT,
+     "tensor 'f': a tensor of 24 bytes would bring the workspace's tensors to 88 bytes, over its "
+     "limit of 80"},
     {"unknown net type", unknown_net_type, C2_ERR_UNSUPPORTED,
      "net 'typed' has type 'no_such_executor', which is not a known net type"},
 };

@@ -246,6 +246,31 @@ START_TEST(test_corpus_never_crashes) {
 }
 END_TEST
 
+/* A tiny net asking for 10 GB fails on c2run's memory cap, with one line. */
+START_TEST(test_max_memory) {
+  c2_netdef *def;
+  c2_opdef *op;
+  c2_error err;
+  const char *out[] = {"Y"};
+  const int64_t shape[] = {50000, 50000};
+  EXPECT_OK(c2_netdef_new("big", &def, &err), &err);
+  EXPECT_OK(c2_opdef_new("ConstantFill", 0, NULL, 1, out, &op, &err), &err);
+  EXPECT_OK(c2_opdef_add_arg_ints(op, "shape", shape, 2, &err), &err);
+  EXPECT_OK(c2_netdef_add_op_take(def, op, &err), &err);
+  char path[] = "/tmp/c2rt-big-XXXXXX";
+  close(mkstemp(path));
+  EXPECT_OK(c2_netdef_save_file(def, path, &err), &err);
+  c2_netdef_free(def);
+  const char *capped[] = {path, "--max-memory", "64M", NULL};
+  expect_one_line_error(capped, "op #0 (ConstantFill): a tensor of 10000000000 bytes would bring "
+                                "the workspace's tensors to 10000000000 bytes, over its limit of "
+                                "67108864");
+  const char *bad[] = {path, "--max-memory", "lots", NULL};
+  expect_one_line_error(bad, "--max-memory expects a byte count such as 512M, got 'lots'");
+  unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("c2run");
@@ -255,6 +280,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_run_net_with_inputs);
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_corpus_never_crashes);
+  tcase_add_test(tc, test_max_memory);
   suite_add_tcase(s, tc);
   return s;
 }

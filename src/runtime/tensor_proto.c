@@ -216,12 +216,14 @@ static c2_status store(c2_workspace *ws, const Caffe2__TensorProto *p, const cha
   if (st) return st;
   st = c2_tensor_from_proto(p, staged, limits, err);
   c2_tensor *dst = NULL;
+  bool existed = c2_workspace_has_blob(ws, name);
   if (!st) st = c2_workspace_create_blob(ws, name, &dst, err);
+  /* Move the staged storage in: no second copy of a large tensor. Over the workspace's memory
+   * limit, a blob made for it goes again. */
   if (!st) {
-    /* Swap the staged storage in: no second copy of a large tensor. */
-    struct c2_tensor tmp = *dst;
-    *dst = *staged;
-    *staged = tmp;
+    st = c2__tensor_move(dst, staged, err);
+    if (st) c2_error_prefix(err, "tensor '%s': ", name);
+    if (st && !existed) c2_workspace_remove_blob(ws, name, NULL);
   }
   c2_tensor_free(staged);
   return st;
