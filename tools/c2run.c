@@ -1,9 +1,11 @@
 /* c2run: run a Caffe2 net file on inputs from .npy / TensorProto files, or describe what it
  * holds. With no arguments it runs Caffe2's LRN documentation example on built-in data. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lrn_doc_example.h"
 #include "tool_util.h"
@@ -14,7 +16,7 @@ static const char *const TOOL = "c2run";
 static void usage(FILE *f) {
   fputs("usage: c2run                                   run the LRN doc example (lrn_op_example)\n"
         "       c2run NET [--init INIT.pb] [--input NAME=FILE]... [--output NAME[=FILE.npy]]...\n"
-        "             [--top K] [--iters N] [--threads T]\n"
+        "             [--top K] [--iters N] [--threads T] [--max-memory BYTES[K|M|G]]\n"
         "       c2run --describe NET [--shape NAME=D0,D1,...]... [--init INIT.pb]\n"
         "             [--channels NAME=M,...]\n"
         "       c2run --version | --help\n"
@@ -26,7 +28,9 @@ static void usage(FILE *f) {
         "runs the net N more times after one warm-up run and prints a per-op-type profile.\n"
         "--describe prints each op's output shapes, FLOPs and bytes from shape and cost\n"
         "inference: input shapes from --shape, parameter shapes from --init, --shape, or the\n"
-        "known model-zoo architectures (--channels for other layers).\n",
+        "known model-zoo architectures (--channels for other layers). The tensors of a run may\n"
+        "hold at most --max-memory (default: half the physical memory), so that a hostile net\n"
+        "fails instead of exhausting it.\n",
         f);
 }
 
@@ -72,6 +76,7 @@ typedef struct options {
   int top;     /* 0: print whole tensors */
   int iters;   /* 0: run once */
   int threads; /* 0: the workspace default */
+  uint64_t max_memory;
   shape_map shapes, channels;
 } options;
 
@@ -141,6 +146,7 @@ static void describe_shapes(const c2_netdef *net, const c2_registry *reg, const 
   if (o->init) { /* parameter shapes from the real init net */
     c2_workspace *ws;
     if (c2_workspace_new(&ws, &err)) tool_fail_err(TOOL, &err);
+    c2_workspace_set_memory_limit(ws, o->max_memory);
     run_init(ws, o->init);
     const char **names;
     size_t n;
@@ -281,6 +287,26 @@ static void feed_input(c2_workspace *ws, const binding *b) {
   }
 }
 
+/* "512M", "2G", "1000": bytes; 0 on a malformed value. */
+static uint64_t parse_bytes(const char *text) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || end == text || text[0] == '-') return 0;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  else if (*end == 'M' || *end == 'm') shift = 20;
+  else if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift) end++;
+  if (*end || v > (UINT64_MAX >> shift)) return 0;
+  return (uint64_t)v << shift;
+}
+
+static uint64_t half_physical_memory(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 2 : UINT64_MAX;
+}
+
 static void print_top(const char *name, const c2_tensor *t, int k) {
   if (c2_tensor_dtype(t) != C2_DTYPE_FLOAT || c2_tensor_numel(t) == 0) {
     tool_print_tensor(stdout, name, t);
@@ -379,6 +405,7 @@ static void run_net(const char *path, options *o) {
   c2_workspace *ws;
   c2_netdef *def;
   if (c2_workspace_new(&ws, &err)) tool_fail_err(TOOL, &err);
+  c2_workspace_set_memory_limit(ws, o->max_memory);
   if (o->threads > 0) c2_workspace_set_num_threads(ws, o->threads);
   if (o->init) run_init(ws, o->init);
   for (int i = 0; i < o->n_inputs; i++) feed_input(ws, &o->inputs[i]);
@@ -434,6 +461,7 @@ int main(int argc, char **argv) {
   }
   const char *net = NULL;
   static options o;
+  o.max_memory = half_physical_memory();
   bool describe_only = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -446,6 +474,10 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(a, "--describe") == 0) {
       describe_only = true;
+    } else if (strcmp(a, "--max-memory") == 0 && has_value) {
+      o.max_memory = parse_bytes(argv[++i]);
+      if (!o.max_memory)
+        tool_fail(TOOL, "--max-memory expects a byte count such as 512M, got '%s'", argv[i]);
     } else if (strcmp(a, "--init") == 0 && has_value) {
       o.init = argv[++i];
     } else if (strcmp(a, "--input") == 0 && has_value) {
