@@ -5,6 +5,8 @@
 #define _GNU_SOURCE /* dladdr */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gemm.h"
 
@@ -35,12 +37,22 @@ void c2__gemm_set_recorder(c2_gemm_recorder fn, void *ctx) {
 #if C2RT_BLAS_BLIS
 static enum CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
+/* C2RT_CPU_TIER=scalar (what the valgrind runs set: valgrind lacks AVX-512 and flags BLIS's
+ * small over-reads of its inputs) routes every call to the built-in kernel. Read once. */
+static bool use_builtin;
+static pthread_once_t tier_once = PTHREAD_ONCE_INIT;
+static void read_tier(void) {
+  const char *tier = getenv("C2RT_CPU_TIER");
+  use_builtin = tier && strcmp(tier, "scalar") == 0;
+}
+
 void c2__sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
                int64_t ldc) {
   RECORD();
   if (M <= 0 || N <= 0) return;
-  if (M > INT_MAX || N > INT_MAX || K > INT_MAX || lda > INT_MAX || ldb > INT_MAX ||
+  pthread_once(&tier_once, read_tier);
+  if (use_builtin || M > INT_MAX || N > INT_MAX || K > INT_MAX || lda > INT_MAX || ldb > INT_MAX ||
       ldc > INT_MAX) { /* CBLAS takes int sizes */
     c2__sgemm_ref(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
@@ -88,11 +100,13 @@ static void describe_backend(void) {
   const char *where = dladdr(addr.p, &info) && info.dli_fname ? info.dli_fname : "?";
   snprintf(backend_name, sizeof backend_name,
            "BLIS %s (serial build, %s kernels, single-threaded calls), linked statically: "
-           "cblas_sgemm in %s",
-           bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()), where);
+           "cblas_sgemm in %s%s",
+           bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()), where,
+           use_builtin ? "; not used now: C2RT_CPU_TIER=scalar selects the built-in C GEMM" : "");
 }
 
 const char *c2__gemm_backend(void) {
+  pthread_once(&tier_once, read_tier);
   pthread_once(&backend_once, describe_backend);
   return backend_name;
 }
