@@ -253,6 +253,10 @@ START_TEST(concat_axes) {
   EXPECT_STATUS(c2_run_operator_once(ws, op, NULL, &err), C2_ERR_INVALID_ARGUMENT, &err,
                 "either 'axis' or 'order'");
   c2_opdef_free(op);
+  op = op1("Concat", 2, in, 2, out); /* found by fuzzing: a bad order read an unset flag */
+  EXPECT_OK(c2_opdef_add_arg_string(op, "order", "NCHX", &err), &err);
+  EXPECT_STATUS(c2_run_operator_once(ws, op, NULL, &err), C2_ERR_INVALID_ARGUMENT, &err, "order");
+  c2_opdef_free(op);
   int32_t ints[8] = {0};
   EXPECT_OK(c2_workspace_feed(ws, "I", C2_DTYPE_INT32, 4, db, ints, &err), &err);
   const char *in3[] = {"B", "I"};

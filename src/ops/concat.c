@@ -32,10 +32,11 @@ static c2_status concat_args(const c2_opdef *def, concat_state *s, c2_error *err
   if (add_axis) /* Caffe2 silently ignores it here, which hides a mistake */
     return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
                         "argument 'add_axis' needs 'axis' (Caffe2 ignores it without)");
-  bool nhwc;
+  bool nhwc = false;
   st = c2__parse_order(def, &nhwc, err);
+  if (st) return st;
   s->axis = nhwc ? 3 : 1;
-  return st;
+  return C2_OK;
 }
 
 static c2_status concat_create(c2_operator *op, c2_error *err) {
