@@ -171,6 +171,7 @@ c2_status c2_net_run(c2_net *net, c2_error *err) {
 }
 
 c2_status c2_net_run_op(c2_net *net, size_t i, c2_error *err) {
+  if (!net) return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "net is NULL");
   if (i >= net->n_ops)
     return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "op #%zu does not exist (the net has %zu)",
                         i, net->n_ops);
