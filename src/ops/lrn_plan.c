@@ -1,0 +1,62 @@
+/* LRN run plans (work units) and the tier -> kernel table map. */
+#include "lrn_kernels.h"
+
+/* NCHW positions per work unit: the SIMD kernels stream one block of positions through all
+ * channels, keeping the window's rows in L1/L2 (lrn_kernels_simd.h); a multiple of 64 keeps
+ * unit boundaries on vector and cache-line boundaries. */
+#define LRN_NCHW_BLOCK 1024
+#define LRN_MIN_THREAD_ELEMS 65536
+
+void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, int64_t C,
+                   int64_t HW) {
+  int64_t half = (p->size - 1) / 2;
+  if (half > C - 1) half = C > 0 ? C - 1 : 0;
+  *plan = (lrn_plan){.p = *p, .half = (int)half, .nhwc = nhwc, .N = N, .C = C, .HW = HW};
+  plan->a = (float)((double)p->alpha / p->size);
+  plan->cache_ratio = (float)(2.0 * p->alpha * p->beta / p->size);
+  plan->kind = p->beta == 0.5f    ? LRN_BETA_HALF
+               : p->beta == 0.75f ? LRN_BETA_THREE_QUARTER
+               : p->beta == 1.0f  ? LRN_BETA_ONE
+                                  : LRN_BETA_GENERAL;
+  if (nhwc) {
+    plan->block = 1; /* pixels are independent: any split is as good */
+    plan->units_per_image = HW;
+    plan->units = N * HW;
+  } else {
+    plan->block = HW < LRN_NCHW_BLOCK ? (HW > 0 ? HW : 1) : LRN_NCHW_BLOCK;
+    plan->units_per_image = (HW + plan->block - 1) / plan->block;
+    plan->units = N * plan->units_per_image;
+  }
+  /* Waking a pool thread costs a few microseconds: give it at least ~64K elements. */
+  int64_t unit_elems = plan->block * (C > 0 ? C : 1);
+  plan->grain = (LRN_MIN_THREAD_ELEMS + unit_elems - 1) / unit_elems;
+}
+
+static int64_t unit_start(const lrn_plan *plan, int64_t u) {
+  if (plan->nhwc) return u;
+  int64_t n = u / plan->units_per_image, b = u % plan->units_per_image;
+  return n * plan->HW + b * plan->block;
+}
+
+void lrn_plan_pixels(const lrn_plan *plan, int64_t u0, int64_t u1, int64_t *pix0,
+                     int64_t *pix1) {
+  *pix0 = unit_start(plan, u0);
+  if (u1 >= plan->units) {
+    *pix1 = plan->N * plan->HW;
+  } else {
+    *pix1 = unit_start(plan, u1);
+  }
+}
+
+const lrn_kernel_table *c2__lrn_kernels(c2__cpu_tier tier) {
+  switch (tier) {
+  case C2__TIER_REF: return &c2__lrn_ref_kernels;
+#ifdef C2_HAVE_AVX2
+  case C2__TIER_AVX2: return &c2__lrn_avx2_kernels;
+#endif
+#ifdef C2_HAVE_AVX512
+  case C2__TIER_AVX512: return &c2__lrn_avx512_kernels;
+#endif
+  default: return &c2__lrn_scalar_kernels;
+  }
+}
