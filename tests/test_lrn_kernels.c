@@ -110,6 +110,7 @@ static void force_tier(int tier) {
 typedef struct worst {
   double fwd, scale, bwd;
   int cases;
+  char fwd_case[160]; /* where the worst forward error was seen */
 } worst;
 
 static void describe(const kcase *k, char *buf, size_t len) {
@@ -174,6 +175,7 @@ static void check_case(const kcase *k, test_rng *rng, worst *w) {
   ck_assert_msg(scale <= FWD_TOL_SPECIAL, "%s: Y_scale rel err %.3g", what, scale);
   ck_assert_msg(bwd <= BWD_TOL, "%s: backward err %.3g of max|dX|", what, bwd);
   worst *wk = &w[pl.kind];
+  if (fwd > wk->fwd) snprintf(wk->fwd_case, sizeof wk->fwd_case, "%s", what);
   wk->fwd = fmax(wk->fwd, fwd);
   wk->scale = fmax(wk->scale, scale);
   wk->bwd = fmax(wk->bwd, bwd);
@@ -218,7 +220,8 @@ static const float betas[] = {0.5f, 0.75f, 1.0f, 0.6f};
 START_TEST(test_accuracy) {
   const int tier = _i;
   if (!c2__cpu_tier_usable((c2__cpu_tier)tier)) {
-    printf("tier %s: not usable on this CPU/build, skipped\n", c2__cpu_tier_name(tier));
+    printf("tier %s: not usable here (CPU, build or C2RT_CPU_TIER), skipped\n",
+           c2__cpu_tier_name(tier));
     return;
   }
   force_tier(tier);
@@ -240,6 +243,15 @@ START_TEST(test_accuracy) {
         k.bias = (float)test_rng_uniform(&rng, 0.5, 3.0);
         check_case(&k, &rng, w);
       }
+  /* Size 5 (the register path of the NHWC SIMD kernels) at channel counts around 8 and 16. */
+  const int64_t channels[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40, 47};
+  for (size_t i = 0; i < sizeof channels / sizeof *channels; i++)
+    for (int nhwc = 0; nhwc < 2; nhwc++) {
+      kcase k = {2, channels[i], 3, 5, nhwc, 5, 0, betas[i % 4], 0};
+      k.alpha = (float)exp(test_rng_uniform(&rng, log(1e-4), log(2.0)));
+      k.bias = (float)test_rng_uniform(&rng, 0.5, 3.0);
+      check_case(&k, &rng, w);
+    }
   /* Random shapes, sizes 1..15, both orders, any beta, some with bias 0. */
   for (int r = 0; r < 80; r++) {
     kcase k = {test_rng_int(&rng, 1, 3), test_rng_int(&rng, 1, 70), test_rng_int(&rng, 1, 20),
@@ -266,6 +278,9 @@ START_TEST(test_accuracy) {
   for (int kind = 0; kind < 4; kind++)
     printf("tier %-6s  %-7s  %5d  %15.3g  %19.3g  %19.3g\n", c2__cpu_tier_name(tier),
            kind_name(kind), w[kind].cases, w[kind].fwd, w[kind].scale, w[kind].bwd);
+  for (int kind = 0; kind < 4; kind++)
+    printf("tier %-6s  worst forward, beta %s: %s\n", c2__cpu_tier_name(tier), kind_name(kind),
+           w[kind].fwd_case);
   fflush(stdout);
 }
 END_TEST

@@ -10,8 +10,7 @@
 static const char *const tier_names[C2__TIER_COUNT] = {"ref", "scalar", "avx2", "avx512"};
 
 static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
-static c2__cpu_tier best_tier = C2__TIER_SCALAR;
-static c2__cpu_tier env_tier = C2__TIER_SCALAR; /* C2RT_CPU_TIER clamped, or best_tier */
+static c2__cpu_tier best_tier = C2__TIER_SCALAR; /* detected, capped by C2RT_CPU_TIER */
 static atomic_int forced_tier = -1;
 
 /* __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0). The compiled
@@ -32,11 +31,10 @@ static c2__cpu_tier detect(void) {
 
 static void init_tiers(void) {
   best_tier = detect();
-  env_tier = best_tier;
-  const char *want = getenv("C2RT_CPU_TIER");
+  const char *cap = getenv("C2RT_CPU_TIER");
   c2__cpu_tier t;
   /* An unknown value is ignored: the library never prints, and the detected tier is safe. */
-  if (want && c2__cpu_tier_parse(want, &t)) env_tier = t < best_tier ? t : best_tier;
+  if (cap && c2__cpu_tier_parse(cap, &t) && t < best_tier) best_tier = t;
 }
 
 c2__cpu_tier c2__cpu_tier_best(void) {
@@ -47,7 +45,7 @@ c2__cpu_tier c2__cpu_tier_best(void) {
 c2__cpu_tier c2__cpu_tier_active(void) {
   pthread_once(&detect_once, init_tiers);
   int forced = atomic_load_explicit(&forced_tier, memory_order_relaxed);
-  return forced >= 0 ? (c2__cpu_tier)forced : env_tier;
+  return forced >= 0 ? (c2__cpu_tier)forced : best_tier;
 }
 
 bool c2__cpu_tier_usable(c2__cpu_tier tier) {

@@ -1,11 +1,11 @@
-/* Which instruction-set tier the kernels run: detected once from the CPU, lowered by the
+/* Which instruction-set tier the kernels run: detected once from the CPU, capped by the
  * environment variable C2RT_CPU_TIER=ref|scalar|avx2|avx512 (read once), or forced by tests.
  *
- * Tiers are ordered: a tier is usable when the build compiled it and the CPU (and OS) supports
- * it. "ref" selects the float64 reference kernels (the oracle), "scalar" the portable fast C
- * kernels. A request above what is usable is clamped to the best usable tier, so
- * C2RT_CPU_TIER=avx512 on an AVX2 machine runs AVX2 (that is how valgrind, which lacks AVX-512,
- * is run: with C2RT_CPU_TIER=avx2 or lower). */
+ * Tiers are ordered: "ref" selects the float64 reference kernels (the oracle), "scalar" the
+ * portable fast C kernels, then the SIMD ones. A tier is usable when the build compiled it, the
+ * CPU (and OS) supports it and C2RT_CPU_TIER does not cap it; a cap above the hardware changes
+ * nothing. The cap also bounds forcing, so that a test suite that walks every usable tier can
+ * run under valgrind, which lacks AVX-512: C2RT_CPU_TIER=avx2 valgrind ... */
 #ifndef C2_OPS_CPU_TIER_H
 #define C2_OPS_CPU_TIER_H
 
@@ -21,10 +21,9 @@ typedef enum c2__cpu_tier {
   C2__TIER_COUNT
 } c2__cpu_tier;
 
-/* The best tier this build and this CPU support (ignores the environment and forcing). */
+/* The best usable tier: what this build and this CPU support, capped by C2RT_CPU_TIER. */
 c2__cpu_tier c2__cpu_tier_best(void);
-/* The tier the kernels use now: the forced one if any, else C2RT_CPU_TIER clamped to the best,
- * else the best. */
+/* The tier the kernels use now: the forced one if any, else the best usable one. */
 c2__cpu_tier c2__cpu_tier_active(void);
 bool c2__cpu_tier_usable(c2__cpu_tier tier);
 /* Forces a tier for every later kernel call in the process (tests, benchmarks). Fails with

@@ -49,7 +49,7 @@ typedef struct lrn_plan {
   /* (size - 1) / 2, capped at C - 1: a wider window clips to the same channels (the divisor
    * stays size), and the cap bounds the kernels' scratch. */
   int half;
-  float a;           /* alpha / size, rounded once from double */
+  float a, a_lo;     /* alpha / size = a + a_lo (a rounded from double, a_lo the rest) */
   float cache_ratio; /* 2 * alpha * beta / size, rounded once from double */
   lrn_beta_kind kind;
   bool nhwc;

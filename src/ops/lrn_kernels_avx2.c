@@ -31,6 +31,7 @@ static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf v_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }   /* a*b + c */
 static inline vf v_fms(vf a, vf b, vf c) { return _mm256_fmsub_ps(a, b, c); }   /* a*b - c */
 static inline vf v_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); } /* c - a*b */
+static inline vf v_sqrt(vf x) { return _mm256_sqrt_ps(x); }
 static inline vf v_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -80,12 +81,30 @@ static inline vf v_ldexp(vf p, vf n) {
   __m256i k = _mm256_cvtps_epi32(n), k1 = _mm256_srai_epi32(k, 1);
   return v_mul(v_mul(p, pow2i(k1)), pow2i(_mm256_sub_epi32(k, k1)));
 }
-/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN. */
+/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN (rare: checked first). */
 static inline vf v_pow_fixup(vf t, vf s) {
+  vf odd = _mm256_or_ps(_mm256_cmp_ps(s, v_set1(FLT_MAX), _CMP_NLE_UQ),
+                        _mm256_cmp_ps(s, v_zero(), _CMP_LE_OQ));
+  if (!_mm256_movemask_ps(odd)) return t;
   t = _mm256_blendv_ps(t, v_set1(INFINITY), _mm256_cmp_ps(s, v_zero(), _CMP_EQ_OQ));
   t = _mm256_blendv_ps(t, v_zero(), _mm256_cmp_ps(s, v_set1(INFINITY), _CMP_EQ_OQ));
   return _mm256_blendv_ps(t, s, _mm256_cmp_ps(s, s, _CMP_UNORD_Q));
 }
+/* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
+ * ((c-2 + c-1) + (c+1 + c+2)) + c. Per 128-bit lane alignr, after one cross-lane permute per
+ * side. */
+static inline vf v_window5(vf prev, vf cur, vf next) {
+  __m256i c = _mm256_castps_si256(cur);
+  __m256i lo = _mm256_castps_si256(_mm256_permute2f128_ps(prev, cur, 0x21)); /* p4..7 c0..3 */
+  __m256i hi = _mm256_castps_si256(_mm256_permute2f128_ps(cur, next, 0x21)); /* c4..7 n0..3 */
+  vf m2 = _mm256_castsi256_ps(_mm256_alignr_epi8(c, lo, 8));
+  vf m1 = _mm256_castsi256_ps(_mm256_alignr_epi8(c, lo, 12));
+  vf p1 = _mm256_castsi256_ps(_mm256_alignr_epi8(hi, c, 4));
+  vf p2 = _mm256_castsi256_ps(_mm256_alignr_epi8(hi, c, 8));
+  return v_add(v_add(v_add(m2, m1), v_add(p1, p2)), cur);
+}
+/* Lanes [n, VW) set to 0. */
+static inline vf v_zero_tail(vf v, int n) { return _mm256_and_ps(v, _mm256_castsi256_ps(lanes(n))); }
 static inline void v_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
 
 #include "lrn_kernels_simd.h"

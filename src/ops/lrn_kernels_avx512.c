@@ -28,6 +28,7 @@ static inline vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf v_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }   /* a*b + c */
 static inline vf v_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }   /* a*b - c */
 static inline vf v_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); } /* c - a*b */
+static inline vf v_sqrt(vf x) { return _mm512_sqrt_ps(x); }
 static inline vf v_round(vf x) {
   return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -61,12 +62,28 @@ static inline void v_frexp(vf s, vf *m, vf *e) {
 }
 /* p * 2^n for integral n; scalef over- and underflows like the true product. */
 static inline vf v_ldexp(vf p, vf n) { return _mm512_scalef_ps(p, n); }
-/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN. */
+/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN (rare: checked first). */
 static inline vf v_pow_fixup(vf t, vf s) {
+  __mmask16 odd = _mm512_cmp_ps_mask(s, v_set1(FLT_MAX), _CMP_NLE_UQ) |
+                  _mm512_cmp_ps_mask(s, v_zero(), _CMP_LE_OQ);
+  if (!odd) return t;
   t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, v_zero(), _CMP_EQ_OQ), v_set1(INFINITY));
   t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, v_set1(INFINITY), _CMP_EQ_OQ), v_zero());
   return _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, s, _CMP_UNORD_Q), s);
 }
+/* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
+ * ((c-2 + c-1) + (c+1 + c+2)) + c. */
+static inline vf v_window5(vf prev, vf cur, vf next) {
+  __m512i p = _mm512_castps_si512(prev), c = _mm512_castps_si512(cur);
+  __m512i n = _mm512_castps_si512(next);
+  vf m2 = _mm512_castsi512_ps(_mm512_alignr_epi32(c, p, 14));
+  vf m1 = _mm512_castsi512_ps(_mm512_alignr_epi32(c, p, 15));
+  vf p1 = _mm512_castsi512_ps(_mm512_alignr_epi32(n, c, 1));
+  vf p2 = _mm512_castsi512_ps(_mm512_alignr_epi32(n, c, 2));
+  return v_add(v_add(v_add(m2, m1), v_add(p1, p2)), cur);
+}
+/* Lanes [n, VW) set to 0. */
+static inline vf v_zero_tail(vf v, int n) { return _mm512_maskz_mov_ps(lanes(n), v); }
 static inline void v_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
 
 #include "lrn_kernels_simd.h"

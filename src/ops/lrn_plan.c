@@ -13,6 +13,7 @@ void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, in
   if (half > C - 1) half = C > 0 ? C - 1 : 0;
   *plan = (lrn_plan){.p = *p, .half = (int)half, .nhwc = nhwc, .N = N, .C = C, .HW = HW};
   plan->a = (float)((double)p->alpha / p->size);
+  plan->a_lo = (float)((double)p->alpha / p->size - plan->a);
   plan->cache_ratio = (float)(2.0 * p->alpha * p->beta / p->size);
   plan->kind = p->beta == 0.5f    ? LRN_BETA_HALF
                : p->beta == 0.75f ? LRN_BETA_THREE_QUARTER
