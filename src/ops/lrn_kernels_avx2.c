@@ -39,17 +39,10 @@ static inline vf v_round(vf x) {
 /* The 12-bit estimate (relative error up to 1.5 * 2^-12) needs a third-order step,
  * r * (1 + e/2 + 3e^2/8) with e = 1 - s*r*r, to reach float precision. v_rsqrt forms e exactly
  * (r*r split into a rounded product and its FMA remainder): within about half an ulp. */
-static inline vf rsqrt_step(vf r, vf e) {
-  return v_fma(v_mul(r, e), v_fma(e, v_set1(0.375f), v_set1(0.5f)), r);
-}
 static inline vf v_rsqrt(vf s) {
   vf r = _mm256_rsqrt_ps(s), h = v_mul(r, r), hl = v_fms(r, r, h);
-  return rsqrt_step(r, v_fnma(s, hl, v_fnma(s, h, v_set1(1.0f))));
-}
-/* The same without the exact residual: within about 1 ulp. */
-static inline vf v_rsqrt_fast(vf s) {
-  vf r = _mm256_rsqrt_ps(s);
-  return rsqrt_step(r, v_fnma(s, v_mul(r, r), v_set1(1.0f)));
+  vf e = v_fnma(s, hl, v_fnma(s, h, v_set1(1.0f)));
+  return v_fma(v_mul(r, e), v_fma(e, v_set1(0.375f), v_set1(0.5f)), r);
 }
 /* 1/s: the 12-bit estimate and a third-order step r * (1 + e + e^2), e = 1 - s*r. */
 static inline vf v_rcp(vf s) {
@@ -105,6 +98,8 @@ static inline vf v_window5(vf prev, vf cur, vf next) {
 }
 /* Lanes [n, VW) set to 0. */
 static inline vf v_zero_tail(vf v, int n) { return _mm256_and_ps(v, _mm256_castsi256_ps(lanes(n))); }
-static inline void v_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+/* A macro, not a function: GCC 12's mod/ref analysis drops calls to a prefetch-only inline
+ * function as side-effect free (no prefetch survived in the object code). */
+#define v_prefetch(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 #include "lrn_kernels_simd.h"

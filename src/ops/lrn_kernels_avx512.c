@@ -41,12 +41,6 @@ static inline vf v_rsqrt(vf s) {
   vf e = v_fnma(s, hl, v_fnma(s, h, v_set1(1.0f)));
   return v_fma(v_mul(r, v_set1(0.5f)), e, r);
 }
-/* The same without the exact residual: within about 1 ulp, 2 operations less. */
-static inline vf v_rsqrt_fast(vf s) {
-  vf r = _mm512_rsqrt14_ps(s);
-  vf e = v_fnma(s, v_mul(r, r), v_set1(1.0f));
-  return v_fma(v_mul(r, v_set1(0.5f)), e, r);
-}
 /* 1/s from the 14-bit estimate and one Newton step (error ~2^-28 + rounding). */
 static inline vf v_rcp(vf s) {
   vf r = _mm512_rcp14_ps(s);
@@ -84,6 +78,8 @@ static inline vf v_window5(vf prev, vf cur, vf next) {
 }
 /* Lanes [n, VW) set to 0. */
 static inline vf v_zero_tail(vf v, int n) { return _mm512_maskz_mov_ps(lanes(n), v); }
-static inline void v_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+/* A macro, not a function: GCC 12's mod/ref analysis drops calls to a prefetch-only inline
+ * function as side-effect free (no prefetch survived in the object code). */
+#define v_prefetch(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 #include "lrn_kernels_simd.h"

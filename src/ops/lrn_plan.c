@@ -1,10 +1,11 @@
 /* LRN run plans (work units) and the tier -> kernel table map. */
 #include "lrn_kernels.h"
 
-/* NCHW positions per work unit: the SIMD kernels stream one block of positions through all
- * channels, keeping the window's rows in L1/L2 (lrn_kernels_simd.h); a multiple of 64 keeps
- * unit boundaries on vector and cache-line boundaries. */
-#define LRN_NCHW_BLOCK 1024
+/* NCHW positions per work unit, at most: the SIMD kernels walk one block of positions down the
+ * channels (lrn_simd_nchw.h), which streams from DRAM at copy speed only when a block is a long
+ * run (16 KiB rows here; 2 KiB rows ran at half speed). Blocks of an image are made equal and
+ * a multiple of 16 positions, so that threads get balanced, vector-aligned shares. */
+#define LRN_NCHW_BLOCK 4096
 #define LRN_MIN_THREAD_ELEMS 65536
 
 void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, int64_t C,
@@ -24,7 +25,9 @@ void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, in
     plan->units_per_image = HW;
     plan->units = N * HW;
   } else {
-    plan->block = HW < LRN_NCHW_BLOCK ? (HW > 0 ? HW : 1) : LRN_NCHW_BLOCK;
+    int64_t blocks = (HW + LRN_NCHW_BLOCK - 1) / LRN_NCHW_BLOCK;
+    plan->block = ((HW + blocks - 1) / blocks + 15) / 16 * 16;
+    if (plan->block > HW) plan->block = HW > 0 ? HW : 1;
     plan->units_per_image = (HW + plan->block - 1) / plan->block;
     plan->units = N * plan->units_per_image;
   }
