@@ -44,6 +44,11 @@ static inline vf v_rsqrt(vf s) {
   vf e = v_fnma(s, hl, v_fnma(s, h, v_set1(1.0f)));
   return v_fma(v_mul(r, e), v_fma(e, v_set1(0.375f), v_set1(0.5f)), r);
 }
+/* The same without the exact residual: within about 1 ulp, 2 operations less. */
+static inline vf v_rsqrt_fast(vf s) {
+  vf r = _mm256_rsqrt_ps(s), e = v_fnma(s, v_mul(r, r), v_set1(1.0f));
+  return v_fma(v_mul(r, e), v_fma(e, v_set1(0.375f), v_set1(0.5f)), r);
+}
 /* 1/s: the 12-bit estimate and a third-order step r * (1 + e + e^2), e = 1 - s*r. */
 static inline vf v_rcp(vf s) {
   vf r = _mm256_rcp_ps(s), e = v_fnma(s, r, v_set1(1.0f));

@@ -41,6 +41,12 @@ static inline vf v_rsqrt(vf s) {
   vf e = v_fnma(s, hl, v_fnma(s, h, v_set1(1.0f)));
   return v_fma(v_mul(r, v_set1(0.5f)), e, r);
 }
+/* The same without the exact residual: within about 1 ulp, 2 operations less. */
+static inline vf v_rsqrt_fast(vf s) {
+  vf r = _mm512_rsqrt14_ps(s);
+  vf e = v_fnma(s, v_mul(r, r), v_set1(1.0f));
+  return v_fma(v_mul(r, v_set1(0.5f)), e, r);
+}
 /* 1/s from the 14-bit estimate and one Newton step (error ~2^-28 + rounding). */
 static inline vf v_rcp(vf s) {
   vf r = _mm512_rcp14_ps(s);
