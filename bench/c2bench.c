@@ -190,7 +190,7 @@ typedef struct bare {
 static void run_bare(void *ctx) {
   bare *b = ctx;
   lrn_plan plan;
-  lrn_plan_init(&plan, &b->p, false, b->dims[0], b->dims[1], b->dims[2] * b->dims[3]);
+  lrn_plan_init(&plan, &b->p, false, b->dims[0], b->dims[1], b->dims[2] * b->dims[3], 1);
   b->k->forward(&plan, b->x, b->y, NULL, 0, plan.N * plan.HW, b->scratch);
 }
 
@@ -201,7 +201,7 @@ static void bench_overhead(const options *o) {
   bare b = {c2__lrn_kernels(c2__cpu_tier_active()), {LRN_SIZE, LRN_ALPHA, 0.75f, LRN_BIAS},
             {1, 16, 4, 4}, x, malloc(numel * sizeof(float)), NULL};
   lrn_plan plan;
-  lrn_plan_init(&plan, &b.p, false, 1, 16, 16);
+  lrn_plan_init(&plan, &b.p, false, 1, 16, 16, 1);
   b.scratch = aligned_alloc(64, (b.k->scratch_bytes(&plan, false) + 64) / 64 * 64);
   c2_error err;
   c2_workspace *ws;

@@ -85,7 +85,7 @@ static bool is_canary(float v) {
 
 static void plan_of(const kcase *k, lrn_plan *pl) {
   lrn_params p = {k->size, k->alpha, k->beta, k->bias};
-  lrn_plan_init(pl, &p, k->nhwc, k->n, k->c, k->h * k->w);
+  lrn_plan_init(pl, &p, k->nhwc, k->n, k->c, k->h * k->w, 1);
 }
 
 /* Scratch of exactly the size the table asks for (ASan sees any overrun), 64-byte aligned as

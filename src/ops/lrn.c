@@ -105,10 +105,11 @@ static void run_units(void *ctx, int64_t u0, int64_t u1, int thread) {
 static c2_status run_job(c2_operator *op, lrn_job *job, const c2_tensor *x, c2_error *err) {
   lrn_state *s = c2_op_state(op);
   const int64_t *d = x->dims;
-  if (s->nhwc) lrn_plan_init(&job->plan, &s->params, true, d[0], d[3], d[1] * d[2]);
-  else lrn_plan_init(&job->plan, &s->params, false, d[0], d[1], d[2] * d[3]);
+  const int threads = c2_op_num_threads(op);
+  if (s->nhwc) lrn_plan_init(&job->plan, &s->params, true, d[0], d[3], d[1] * d[2], threads);
+  else lrn_plan_init(&job->plan, &s->params, false, d[0], d[1], d[2] * d[3], threads);
   job->k = c2__lrn_kernels(c2__cpu_tier_active());
-  int chunks = c2_parallel_chunks(job->plan.units, job->plan.grain, c2_op_num_threads(op));
+  int chunks = c2_parallel_chunks(job->plan.units, job->plan.grain, threads);
   size_t bytes = job->k->scratch_bytes(&job->plan, job->backward);
   job->stride = (bytes + 63) / 64 * 64;
   if (job->stride * (size_t)chunks > s->scratch_size) {

@@ -62,8 +62,10 @@ typedef struct lrn_plan {
   int64_t grain; /* fewest units worth a thread of their own */
 } lrn_plan;
 
+/* threads: how many threads the run will use (the NCHW blocks of a lone image are split evenly
+ * among them); results never depend on it. */
 void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, int64_t C,
-                   int64_t HW);
+                   int64_t HW, int threads);
 /* The pixels [*pix0, *pix1) of work units [u0, u1). */
 void lrn_plan_pixels(const lrn_plan *plan, int64_t u0, int64_t u1, int64_t *pix0,
                      int64_t *pix1);

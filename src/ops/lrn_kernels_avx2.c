@@ -79,14 +79,13 @@ static inline vf v_ldexp(vf p, vf n) {
   __m256i k = _mm256_cvtps_epi32(n), k1 = _mm256_srai_epi32(k, 1);
   return v_mul(v_mul(p, pow2i(k1)), pow2i(_mm256_sub_epi32(k, k1)));
 }
-/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN (rare: checked first). */
-static inline vf v_pow_fixup(vf t, vf s) {
+/* The bit-level frexp reads 0, inf and NaN as ordinary numbers: make their power NaN, as the
+ * other paths give (checked first: they are rare). */
+static inline vf v_pow_special(vf t, vf s) {
   vf odd = _mm256_or_ps(_mm256_cmp_ps(s, v_set1(FLT_MAX), _CMP_NLE_UQ),
                         _mm256_cmp_ps(s, v_zero(), _CMP_LE_OQ));
   if (!_mm256_movemask_ps(odd)) return t;
-  t = _mm256_blendv_ps(t, v_set1(INFINITY), _mm256_cmp_ps(s, v_zero(), _CMP_EQ_OQ));
-  t = _mm256_blendv_ps(t, v_zero(), _mm256_cmp_ps(s, v_set1(INFINITY), _CMP_EQ_OQ));
-  return _mm256_blendv_ps(t, s, _mm256_cmp_ps(s, s, _CMP_UNORD_Q));
+  return _mm256_blendv_ps(t, v_set1(NAN), odd);
 }
 /* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
  * ((c-2 + c-1) + (c+1 + c+2)) + c. Per 128-bit lane alignr, after one cross-lane permute per

@@ -62,14 +62,10 @@ static inline void v_frexp(vf s, vf *m, vf *e) {
 }
 /* p * 2^n for integral n; scalef over- and underflows like the true product. */
 static inline vf v_ldexp(vf p, vf n) { return _mm512_scalef_ps(p, n); }
-/* s^-beta at the special scales: +0 -> +inf, +inf -> +0, NaN -> NaN (rare: checked first). */
-static inline vf v_pow_fixup(vf t, vf s) {
-  __mmask16 odd = _mm512_cmp_ps_mask(s, v_set1(FLT_MAX), _CMP_NLE_UQ) |
-                  _mm512_cmp_ps_mask(s, v_zero(), _CMP_LE_OQ);
-  if (!odd) return t;
-  t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, v_zero(), _CMP_EQ_OQ), v_set1(INFINITY));
-  t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, v_set1(INFINITY), _CMP_EQ_OQ), v_zero());
-  return _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(s, s, _CMP_UNORD_Q), s);
+/* getexp/getmant already turn a scale of 0, inf or NaN into a NaN power. */
+static inline vf v_pow_special(vf t, vf s) {
+  (void)s;
+  return t;
 }
 /* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
  * ((c-2 + c-1) + (c+1 + c+2)) + c. */

@@ -9,7 +9,7 @@
 #define LRN_MIN_THREAD_ELEMS 65536
 
 void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, int64_t C,
-                   int64_t HW) {
+                   int64_t HW, int threads) {
   int64_t half = (p->size - 1) / 2;
   if (half > C - 1) half = C > 0 ? C - 1 : 0;
   *plan = (lrn_plan){.p = *p, .half = (int)half, .nhwc = nhwc, .N = N, .C = C, .HW = HW};
@@ -26,6 +26,8 @@ void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, in
     plan->units = N * HW;
   } else {
     int64_t blocks = (HW + LRN_NCHW_BLOCK - 1) / LRN_NCHW_BLOCK;
+    if (threads > 1 && N % threads != 0 && blocks < HW) /* so that the units split evenly */
+      blocks = (blocks + threads - 1) / threads * threads;
     plan->block = ((HW + blocks - 1) / blocks + 15) / 16 * 16;
     if (plan->block > HW) plan->block = HW > 0 ? HW : 1;
     plan->units_per_image = (HW + plan->block - 1) / plan->block;

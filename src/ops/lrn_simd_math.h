@@ -6,37 +6,37 @@
 /* ---- scale^-beta ---- */
 
 /* exp2(-beta * log2(s)) for positive s, with 2^z scaled exactly (v_ldexp) so that any beta and
- * scale work. log2(1+f) = f * P(f) on |f| <= sqrt(2) - 1 (degree 8, |error| < 1.8e-8 with these
- * float coefficients) and 2^r on |r| <= 1/2 (degree 6, relative error < 1.6e-8); both fits are
- * ours (weighted least squares, tools in the README). beta * exponent is split exactly (FMA
- * remainder) so that the fraction of a large -beta * log2(s) keeps its bits. */
+ * scale work. log2(1+f) = f * P(f) on |f| <= sqrt(2) - 1 (degree 7, |error| < 5.3e-8) and 2^r on
+ * |r| <= 1/2 (degree 5, relative error < 1.1e-7): our fits (weighted least squares, each float
+ * coefficient rounded in turn and the rest refitted), errors measured with the rounded floats.
+ * beta * exponent is split exactly (FMA remainder) so that the fraction of a large
+ * -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special), as in the
+ * other paths. */
 ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
   vf m, e;
   v_frexp(s, &m, &e);
   vf f = v_sub(m, v_set1(1.0f)); /* exact (Sterbenz) */
-  vf p = v_set1(1.254124194e-01f);
-  p = v_fma(p, f, v_set1(-2.103034258e-01f));
-  p = v_fma(p, f, v_set1(2.173794210e-01f));
-  p = v_fma(p, f, v_set1(-2.385194302e-01f));
-  p = v_fma(p, f, v_set1(2.876566648e-01f));
-  p = v_fma(p, f, v_set1(-3.607212007e-01f));
-  p = v_fma(p, f, v_set1(4.809225202e-01f));
-  p = v_fma(p, f, v_set1(-7.213471532e-01f));
-  p = v_fma(p, f, v_set1(1.442694902e+00f));
+  vf p = v_set1(-1.457444876e-01f);
+  p = v_fma(p, f, v_set1(2.368904352e-01f));
+  p = v_fma(p, f, v_set1(-2.500690520e-01f));
+  p = v_fma(p, f, v_set1(2.867074311e-01f));
+  p = v_fma(p, f, v_set1(-3.600872159e-01f));
+  p = v_fma(p, f, v_set1(4.809394479e-01f));
+  p = v_fma(p, f, v_set1(-7.213571668e-01f));
+  p = v_fma(p, f, v_set1(1.442694783e+00f));
   vf l = v_mul(f, p);
   vf w = v_mul(nbeta, e), wl = v_fms(nbeta, e, w); /* nbeta * e == w + wl exactly */
   vf n1 = v_round(w);
   vf r = v_fma(nbeta, l, v_add(v_sub(w, n1), wl));
   vf n2 = v_round(r);
   r = v_sub(r, n2);
-  vf q = v_set1(1.534581243e-04f);
-  q = v_fma(q, r, v_set1(1.339993090e-03f));
-  q = v_fma(q, r, v_set1(9.618489072e-03f));
-  q = v_fma(q, r, v_set1(5.550328642e-02f));
-  q = v_fma(q, r, v_set1(2.402264625e-01f));
-  q = v_fma(q, r, v_set1(6.931471825e-01f));
+  vf q = v_set1(1.326472731e-03f);
+  q = v_fma(q, r, v_set1(9.671512991e-03f));
+  q = v_fma(q, r, v_set1(5.550733581e-02f));
+  q = v_fma(q, r, v_set1(2.402224243e-01f));
+  q = v_fma(q, r, v_set1(6.931470037e-01f));
   q = v_fma(q, r, v_set1(1.0f));
-  return v_pow_fixup(v_ldexp(q, v_add(n1, n2)), s);
+  return v_pow_special(v_ldexp(q, v_add(n1, n2)), s);
 }
 
 /* t = s^-beta. beta = 0.75 is rsqrt(s * sqrt(s)): the square root runs in the divider, beside
