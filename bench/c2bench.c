@@ -5,9 +5,10 @@
  * For each shape, layout (nchw, nhwc), pass (fwd: X -> Y; fwd_scale: X -> Y, Y_scale;
  * bwd: X, Y, dY -> dX), beta (0.75, 0.6) and thread count, it times the op through a net
  * (the user's path) and prints the median ms, GB/s of nominal traffic (2, 3 and 4 tensors), the
- * floor = nominal bytes / STREAM-style copy bandwidth measured just before, at the same thread
- * count, x floor, and the time ratio to oneDNN (forward_inference for fwd, forward_training for
- * fwd_scale, backward for bwd). LRN parameters are AlexNet's: size 5, alpha 1e-4, bias 1.
+ * floor = nominal bytes / bandwidth of a STREAM-style copy run alternately with the op's runs at
+ * the same thread count, x floor, and the time ratio to oneDNN (forward_inference for fwd,
+ * forward_training for fwd_scale, backward for bwd). LRN parameters are AlexNet's: size 5,
+ * alpha 1e-4, bias 1.
  * It also measures what the op path (net, workspace) adds per call over the bare kernel. */
 #include <c2rt/c2rt.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ typedef struct row {
   const char *shape, *layout, *pass;
   float beta;
   int threads;
-  double ms, gbps, floor_ms, onednn_ms;
+  double ms, gbps, floor_ms, onednn_ms, copy_gbps;
   const char *onednn_impl;
 } row;
 
@@ -92,8 +93,9 @@ static void print_row(const options *o, const row *r) {
     if (r->onednn_ms > 0) printf("%.4f,%.3f\n", r->onednn_ms, r->ms / r->onednn_ms);
     else printf(",\n");
   } else {
-    printf("%-14s %-5s %-9s %4.2f %2d %9.3f %7.1f %9.3f %7.2f", r->shape, r->layout, r->pass,
-           (double)r->beta, r->threads, r->ms, r->gbps, r->floor_ms, r->ms / r->floor_ms);
+    printf("%-14s %-5s %-9s %4.2f %2d %9.3f %7.1f %6.1f %9.3f %7.2f", r->shape, r->layout,
+           r->pass, (double)r->beta, r->threads, r->ms, r->gbps, r->copy_gbps, r->floor_ms,
+           r->ms / r->floor_ms);
     if (r->onednn_ms > 0)
       printf(" %10.3f %8.3f  %s\n", r->onednn_ms, r->ms / r->onednn_ms, r->onednn_impl);
     else printf(" %10s %8s  %s\n", "-", "-", r->onednn_impl ? r->onednn_impl : "");
@@ -107,13 +109,7 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
            (long long)nchw[2], (long long)nchw[3]);
   const int64_t numel = nchw[0] * nchw[1] * nchw[2] * nchw[3];
   const double tensor_bytes = (double)numel * sizeof(float);
-  double bw[4], bw_after[4];
-  for (int t = 0; t < o->n_threads; t++) bw[t] = bench_copy_gbps(copy, o->threads[t]);
-  if (!o->csv) {
-    printf("\n%s: copy bandwidth", shape);
-    for (int t = 0; t < o->n_threads; t++) printf("  %dT %.1f GB/s", o->threads[t], bw[t]);
-    printf("\n");
-  }
+  if (!o->csv) printf("\n");
   float *x = bench_random(numel, -2, 2, 1), *dy = bench_random(numel, -1, 1, 2);
   for (int nhwc = 0; nhwc < 2; nhwc++) {
     const int64_t dims[4] = {nchw[0], nhwc ? nchw[2] : nchw[1], nhwc ? nchw[3] : nchw[2],
@@ -142,9 +138,12 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
           row r = {.shape = shape, .layout = nhwc ? "nhwc" : "nchw", .pass = pass_names[pass],
                    .beta = betas[b], .threads = o->threads[t]};
           c2_workspace_set_num_threads(ws, r.threads);
-          r.ms = 1e3 * bench_median_seconds(run_net, net, o->quick);
+          double copy_gbps;
+          r.ms = 1e3 * bench_median_seconds_vs_copy(run_net, net, o->quick, copy, r.threads,
+                                                    &copy_gbps);
           r.gbps = pass_tensors[pass] * tensor_bytes / (r.ms * 1e-3) / 1e9;
-          r.floor_ms = pass_tensors[pass] * tensor_bytes / (bw[t] * 1e9) * 1e3;
+          r.floor_ms = pass_tensors[pass] * tensor_bytes / (copy_gbps * 1e9) * 1e3;
+          r.copy_gbps = copy_gbps;
 #ifdef C2BENCH_HAVE_ONEDNN
           if (peer) {
             onednn_set_threads(r.threads);
@@ -167,12 +166,6 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
     c2_workspace_free(ws);
   }
   free(x), free(dy);
-  for (int t = 0; t < o->n_threads; t++) bw_after[t] = bench_copy_gbps(copy, o->threads[t]);
-  for (int t = 0; t < o->n_threads; t++)
-    if (bw_after[t] < 0.9 * bw[t] || bw_after[t] > 1.1 * bw[t])
-      fprintf(stderr, "c2bench: %s: %dT copy bandwidth moved from %.1f to %.1f GB/s during the "
-              "run; the machine may be busy: repeat it\n", shape, o->threads[t], bw[t],
-              bw_after[t]);
 }
 
 /* ---- what the op path adds over the bare kernel ---- */
@@ -265,9 +258,9 @@ int main(int argc, char **argv) {
   } else {
     printf("c2bench: LRN size %d, alpha %g, bias %g\nCPU: %s\nc2rt kernels: tier %s; peer: %s\n",
            LRN_SIZE, (double)LRN_ALPHA, (double)LRN_BIAS, cpu, tier, peer);
-    printf("%-14s %-5s %-9s %4s %2s %9s %7s %9s %7s %10s %8s  %s\n", "shape", "order", "pass",
-           "beta", "T", "ms", "GB/s", "floor_ms", "xfloor", "onednn_ms", "xonednn",
-           "oneDNN impl");
+    printf("%-14s %-5s %-9s %4s %2s %9s %7s %6s %9s %7s %10s %8s  %s\n", "shape", "order",
+           "pass", "beta", "T", "ms", "GB/s", "copy", "floor_ms", "xfloor", "onednn_ms",
+           "xonednn", "oneDNN impl");
   }
   bench_copy *copy = bench_copy_new();
   if (o.quick)

@@ -250,7 +250,9 @@ static const c2_io_doc lrn_outputs[] = {
     {"Y", "Output tensor, same shape as X."},
     {"Y_scale", "Optional: the scale bias + alpha/size * sum(X^2) before the power."}};
 static const c2_io_doc lrn_grad_inputs[] = {
-    {"X", "Forward input."}, {"Y", "Forward output."}, {"dY", "Gradient of Y."}};
+    {"X", "Forward input."},
+    {"Y", "Forward output (shape-checked; only the reference kernels read it)."},
+    {"dY", "Gradient of Y."}};
 static const c2_io_doc lrn_grad_outputs[] = {{"dX", "Gradient of X."}};
 
 static const c2_onnx_attr lrn_onnx[] = {
@@ -270,7 +272,8 @@ static const c2_schema lrn_schema = {
 
 static const c2_schema lrn_grad_schema = {
     .type = "LRNGradient",
-    .doc = "Gradient of LRN with respect to X; the scale is recomputed from X.",
+    .doc = "Gradient of LRN with respect to X; the scale is recomputed from X (the fast "
+           "kernels recompute Y too, with the forward's arithmetic, instead of reading it).",
     .min_inputs = 3, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
     .args = lrn_grad_args, .n_args = sizeof lrn_grad_args / sizeof *lrn_grad_args,
     .inputs = lrn_grad_inputs, .n_input_docs = 3, .outputs = lrn_grad_outputs, .n_output_docs = 1,

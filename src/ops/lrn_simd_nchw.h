@@ -14,6 +14,10 @@
 /* ---- window 5: groups of NG channels ---- */
 
 #define NG 8
+/* Floats ahead to prefetch into L1 on each new row (the L2 streamer brings the rows from DRAM;
+ * 12 concurrent rows are more than the L1 prefetcher follows): 256 B, measured best of 0/64/256
+ * on the backward (~10%). */
+#define NCHW_PF 64
 
 /* Rows c0-2 .. c0+NG+1 of a group for loads (a zero row where the channel does not exist) and
  * rows c0 .. c0+NG-1 (shifted by `lag`) for stores (a sink row where it does not). */
@@ -44,6 +48,7 @@ ALWAYS_INLINE void nchw5_forward_group(int64_t len, const float *const *x, float
       q[k] = v_mul(xv[k], xv[k]);
     }
     _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
+      v_prefetch(x[u + 4] + i + NCHW_PF);
       xv[u + 4] = load_part(x[u + 4] + i, n);
       q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
       vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
@@ -97,6 +102,8 @@ ALWAYS_INLINE void nchw5_backward_group(int64_t len, const float *const *x, cons
     g[0] = v_load(carry + 4 * stride + i);
     g[1] = v_load(carry + 5 * stride + i);
     _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
+      v_prefetch(x[u + 4] + i + NCHW_PF);
+      v_prefetch(dy[u] + i + NCHW_PF);
       xv[u + 4] = load_part(x[u + 4] + i, n);
       q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
       vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
