@@ -54,8 +54,8 @@ static inline vf v_rcp(vf s) {
   vf r = _mm256_rcp_ps(s), e = v_fnma(s, r, v_set1(1.0f));
   return v_fma(r, v_fma(e, e, e), r);
 }
-/* s = m * 2^e with m in [sqrt(1/2), sqrt(2)], for positive finite s: denormals are first scaled
- * by 2^24, then the exponent and mantissa bits are split. */
+/* s = m * 2^e with m in [0.75, 1.5), for positive finite s: denormals are first scaled by 2^24,
+ * then the exponent and mantissa bits are split. */
 static inline void v_frexp(vf s, vf *m, vf *e) {
   vf tiny = _mm256_cmp_ps(s, v_set1(FLT_MIN), _CMP_LT_OQ);
   s = _mm256_blendv_ps(s, v_mul(s, v_set1(16777216.0f)), tiny);
@@ -63,7 +63,7 @@ static inline void v_frexp(vf s, vf *m, vf *e) {
   vf ee = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
   vf mm = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
                                               _mm256_set1_epi32(0x3f800000)));
-  vf big = _mm256_cmp_ps(mm, v_set1(1.41421356f), _CMP_GT_OQ);
+  vf big = _mm256_cmp_ps(mm, v_set1(1.5f), _CMP_GE_OQ);
   *m = _mm256_blendv_ps(mm, v_mul(mm, v_set1(0.5f)), big);
   ee = v_add(ee, _mm256_and_ps(big, v_set1(1.0f)));
   *e = v_sub(ee, _mm256_and_ps(tiny, v_set1(24.0f)));

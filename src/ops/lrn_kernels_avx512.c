@@ -52,13 +52,11 @@ static inline vf v_rcp(vf s) {
   vf r = _mm512_rcp14_ps(s);
   return v_fma(r, v_fnma(s, r, v_set1(1.0f)), r);
 }
-/* s = m * 2^e with m in [sqrt(1/2), sqrt(2)], for positive finite s (denormals included). */
+/* s = m * 2^e with m in [0.75, 1.5), for positive finite s (denormals included). */
 static inline void v_frexp(vf s, vf *m, vf *e) {
-  vf mm = _mm512_getmant_ps(s, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
-  vf ee = _mm512_getexp_ps(s);
-  __mmask16 big = _mm512_cmp_ps_mask(mm, v_set1(1.41421356f), _CMP_GT_OQ);
-  *m = _mm512_mask_mul_ps(mm, big, mm, v_set1(0.5f));
-  *e = _mm512_mask_add_ps(ee, big, ee, v_set1(1.0f));
+  *m = _mm512_getmant_ps(s, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
+  vf ee = _mm512_getexp_ps(s); /* floor(log2 s): one less where m < 1 */
+  *e = _mm512_mask_add_ps(ee, _mm512_cmp_ps_mask(*m, v_set1(1.0f), _CMP_LT_OQ), ee, v_set1(1.0f));
 }
 /* p * 2^n for integral n; scalef over- and underflows like the true product. */
 static inline vf v_ldexp(vf p, vf n) { return _mm512_scalef_ps(p, n); }

@@ -52,7 +52,7 @@ ALWAYS_INLINE void nchw5_forward_group(int64_t len, const float *const *x, float
       xv[u + 4] = load_part(x[u + 4] + i, n);
       q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
       vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
-      vf s = scale_of(sum, &K);
+      vf s = scale_of(sum, &K, kind);
       store_part(y[u] + i, v_mul(xv[u + 2], pow_t(s, kind, K.nbeta)), n);
       if (sc) store_part(sc[u] + i, s, n);
     }
@@ -107,7 +107,7 @@ ALWAYS_INLINE void nchw5_backward_group(int64_t len, const float *const *x, cons
       xv[u + 4] = load_part(x[u + 4] + i, n);
       q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
       vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
-      vf ts, s = scale_of(sum, &K);
+      vf ts, s = scale_of(sum, &K, kind);
       vf t = pow_t_ts(s, kind, K.nbeta, &ts);
       vf dyv = load_part(dy[u] + i, n);
       /* a row past C adds 0, even where its scale is 0 (0 * inf) */
@@ -212,7 +212,7 @@ ALWAYS_INLINE void nchw_forward_step(int64_t len, const float *x_new, float *sq_
       vf xn = load_part(x_new + i, n);
       v_store(sq_new + i, v_mul(xn, xn));
     }
-    vf s = scale_of(sum_window(w, i), &K);
+    vf s = scale_of(sum_window(w, i), &K, kind);
     store_part(yc + i, v_mul(load_part(xc + i, n), pow_t(s, kind, K.nbeta)), n);
     if (sc) store_part(sc + i, s, n);
   }
@@ -273,7 +273,7 @@ ALWAYS_INLINE void nchw_backward_step(int64_t len, const nchw_bwd_rows *r, const
       v_store(r->sq_new + i, v_mul(xn, xn));
     }
     if (r->has_j) {
-      vf ts, s = scale_of(sum_window(&r->sq, i), &K);
+      vf ts, s = scale_of(sum_window(&r->sq, i), &K, kind);
       vf t = pow_t_ts(s, kind, K.nbeta, &ts);
       vf dyv = load_part(r->dyj + i, n);
       v_store(r->ratio_j + i, v_mul(v_mul(dyv, load_part(r->xj + i, n)), ts));

@@ -29,7 +29,7 @@ ALWAYS_INLINE void nhwc_forward(const lrn_plan *pl, const float *X, float *Y, fl
     square_pixel(x, C, sq + h);
     for (int64_t c = 0; c < C; c += VW) {
       int n = C - c < VW ? (int)(C - c) : VW;
-      vf s = scale_of(sum_shifted(sq + c, size), &K);
+      vf s = scale_of(sum_shifted(sq + c, size), &K, kind);
       store_part(Y + q * C + c, v_mul(load_part(x + c, n), pow_t(s, kind, K.nbeta)), n);
       if (S) store_part(S + q * C + c, s, n);
     }
@@ -53,7 +53,7 @@ ALWAYS_INLINE void nhwc_backward(const lrn_plan *pl, const float *X, const float
     square_pixel(x, C, sq + h);
     for (int64_t c = 0; c < C; c += VW) {
       int n = C - c < VW ? (int)(C - c) : VW;
-      vf ts, s = scale_of(sum_shifted(sq + c, size), &K);
+      vf ts, s = scale_of(sum_shifted(sq + c, size), &K, kind);
       vf t = pow_t_ts(s, kind, K.nbeta, &ts);
       vf dyv = load_part(dy + c, n);
       /* masked: the padding must stay 0 even where the lanes past C computed 0 * inf */
@@ -86,7 +86,7 @@ ALWAYS_INLINE void nhwc_forward5(const lrn_plan *pl, const float *X, float *Y, f
       vf xn = v_zero();
       if (c + VW < C) xn = load_part(x + c + VW, C - c - VW < VW ? (int)(C - c - VW) : VW);
       vf next = v_mul(xn, xn);
-      vf s = scale_of(v_window5(prev, cur, next), &K);
+      vf s = scale_of(v_window5(prev, cur, next), &K, kind);
       store_part(y + c, v_mul(xc, pow_t(s, kind, K.nbeta)), n);
       if (sc) store_part(sc + c, s, n);
       prev = cur, cur = next, xc = xn;
@@ -118,7 +118,7 @@ ALWAYS_INLINE void nhwc_backward5(const lrn_plan *pl, const float *X, const floa
         dyn = load_part(dy + c + VW, nn);
       }
       vf sq_next = v_mul(xn, xn);
-      vf ts, s = scale_of(v_window5(sq_prev, sq_cur, sq_next), &K);
+      vf ts, s = scale_of(v_window5(sq_prev, sq_cur, sq_next), &K, kind);
       vf t = pow_t_ts(s, kind, K.nbeta, &ts);
       /* lanes past C must add 0 to the window, even where they computed 0 * inf */
       vf r = v_mul(v_mul(dyc, xc), ts);
