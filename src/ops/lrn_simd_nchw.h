@@ -34,29 +34,34 @@ static inline void group_rows(const float *base, float *out, int64_t c0, int64_t
   }
 }
 
-/* Forward of channels c0 .. c0+NG-1 over len positions: rows x[0..NG+4) are channels
+/* Forward of channels c0 .. c0+NG-1 at positions [i, i+n): rows x[0..NG+4) are channels
  * c0-2 .. c0+NG+1. The sum is ((q[c-2] + q[c-1]) + (q[c+1] + q[c+2])) + q[c], the same order as
- * every other size-5 window here. */
+ * every other size-5 window here. Called with n = VW (a constant: no tail tests) for whole
+ * vectors and once with the remainder. */
+ALWAYS_INLINE void nchw5_forward_vec(int64_t i, int n, const float *const *x, float *const *y,
+                                     float *const *sc, const vconst *kc, lrn_beta_kind kind) {
+  const vconst K = *kc;
+  vf xv[NG + 4], q[NG + 4];
+  _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
+    xv[k] = load_part(x[k] + i, n);
+    q[k] = v_mul(xv[k], xv[k]);
+  }
+  _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
+    v_prefetch(x[u + 4] + i + NCHW_PF);
+    xv[u + 4] = load_part(x[u + 4] + i, n);
+    q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
+    vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
+    vf s = scale_of(sum, &K, kind);
+    store_part(y[u] + i, v_mul(xv[u + 2], pow_t(s, kind, K.nbeta)), n);
+    if (sc) store_part(sc[u] + i, s, n);
+  }
+}
+
 ALWAYS_INLINE void nchw5_forward_group(int64_t len, const float *const *x, float *const *y,
                                        float *const *sc, const vconst *kc, lrn_beta_kind kind) {
-  const vconst K = *kc;
-  for (int64_t i = 0; i < len; i += VW) {
-    int n = len - i < VW ? (int)(len - i) : VW;
-    vf xv[NG + 4], q[NG + 4];
-    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
-      xv[k] = load_part(x[k] + i, n);
-      q[k] = v_mul(xv[k], xv[k]);
-    }
-    _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
-      v_prefetch(x[u + 4] + i + NCHW_PF);
-      xv[u + 4] = load_part(x[u + 4] + i, n);
-      q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
-      vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
-      vf s = scale_of(sum, &K, kind);
-      store_part(y[u] + i, v_mul(xv[u + 2], pow_t(s, kind, K.nbeta)), n);
-      if (sc) store_part(sc[u] + i, s, n);
-    }
-  }
+  int64_t i = 0;
+  for (; i + VW <= len; i += VW) nchw5_forward_vec(i, VW, x, y, sc, kc, kind);
+  if (i < len) nchw5_forward_vec(i, (int)(len - i), x, y, sc, kc, kind);
 }
 
 /* Scratch: a zero row and a sink row. */
@@ -82,44 +87,51 @@ ALWAYS_INLINE void nchw5_forward(const lrn_plan *pl, const float *X, float *Y, f
   }
 }
 
-/* Backward of a group: channels j0 .. j0+NG-1 get their ratio dY*Y/scale and g = dY*scale^-beta,
- * and dX is written for c = j0-2 .. j0+NG-3, whose ratio windows are then complete. `carry`
- * holds, per position, the ratios of rows j0-4 .. j0-1 and g of rows j0-2, j0-1 from the group
- * before (6 rows of `stride`), and receives this group's for the next. Rows past C (valid < NG)
- * contribute ratio 0. */
+/* Backward of a group at positions [i, i+n): channels j0 .. j0+NG-1 get their ratio
+ * dY*Y/scale and g = dY*scale^-beta, and dX is written for c = j0-2 .. j0+NG-3, whose ratio
+ * windows are then complete. `carry` holds, per position, the ratios of rows j0-4 .. j0-1 and g
+ * of rows j0-2, j0-1 from the group before (6 rows of `stride`), and receives this group's for
+ * the next. Rows past C (valid < NG) contribute ratio 0. */
+ALWAYS_INLINE void nchw5_backward_vec(int64_t i, int n, const float *const *x,
+                                      const float *const *dy, float *const *dx, float *carry,
+                                      int64_t stride, int valid, const vconst *kc,
+                                      lrn_beta_kind kind) {
+  const vconst K = *kc;
+  vf xv[NG + 4], q[NG + 4], r[NG + 4], g[NG + 2];
+  _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
+    xv[k] = load_part(x[k] + i, n);
+    q[k] = v_mul(xv[k], xv[k]);
+    r[k] = v_load(carry + k * stride + i);
+  }
+  g[0] = v_load(carry + 4 * stride + i);
+  g[1] = v_load(carry + 5 * stride + i);
+  _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
+    v_prefetch(x[u + 4] + i + NCHW_PF);
+    v_prefetch(dy[u] + i + NCHW_PF);
+    xv[u + 4] = load_part(x[u + 4] + i, n);
+    q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
+    vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
+    vf ts, s = scale_of(sum, &K, kind);
+    vf t = pow_t_ts(s, kind, K.nbeta, &ts);
+    vf dyv = load_part(dy[u] + i, n);
+    /* a row past C adds 0, even where its scale is 0 (0 * inf) */
+    r[u + 4] = u < valid ? v_mul(v_mul(dyv, xv[u + 2]), ts) : v_zero();
+    g[u + 2] = v_mul(dyv, t);
+    vf acc = v_add(v_add(v_add(r[u], r[u + 1]), v_add(r[u + 3], r[u + 4])), r[u + 2]);
+    store_part(dx[u] + i, v_fnma(v_mul(K.cr, xv[u]), acc, g[u]), n);
+  }
+  _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) v_store(carry + k * stride + i, r[NG + k]);
+  v_store(carry + 4 * stride + i, g[NG]);
+  v_store(carry + 5 * stride + i, g[NG + 1]);
+}
+
 ALWAYS_INLINE void nchw5_backward_group(int64_t len, const float *const *x, const float *const *dy,
                                         float *const *dx, float *carry, int64_t stride, int valid,
                                         const vconst *kc, lrn_beta_kind kind) {
-  const vconst K = *kc;
-  for (int64_t i = 0; i < len; i += VW) {
-    int n = len - i < VW ? (int)(len - i) : VW;
-    vf xv[NG + 4], q[NG + 4], r[NG + 4], g[NG + 2];
-    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
-      xv[k] = load_part(x[k] + i, n);
-      q[k] = v_mul(xv[k], xv[k]);
-      r[k] = v_load(carry + k * stride + i);
-    }
-    g[0] = v_load(carry + 4 * stride + i);
-    g[1] = v_load(carry + 5 * stride + i);
-    _Pragma("GCC unroll 8") for (int u = 0; u < NG; u++) {
-      v_prefetch(x[u + 4] + i + NCHW_PF);
-      v_prefetch(dy[u] + i + NCHW_PF);
-      xv[u + 4] = load_part(x[u + 4] + i, n);
-      q[u + 4] = v_mul(xv[u + 4], xv[u + 4]);
-      vf sum = v_add(v_add(v_add(q[u], q[u + 1]), v_add(q[u + 3], q[u + 4])), q[u + 2]);
-      vf ts, s = scale_of(sum, &K, kind);
-      vf t = pow_t_ts(s, kind, K.nbeta, &ts);
-      vf dyv = load_part(dy[u] + i, n);
-      /* a row past C adds 0, even where its scale is 0 (0 * inf) */
-      r[u + 4] = u < valid ? v_mul(v_mul(dyv, xv[u + 2]), ts) : v_zero();
-      g[u + 2] = v_mul(dyv, t);
-      vf acc = v_add(v_add(v_add(r[u], r[u + 1]), v_add(r[u + 3], r[u + 4])), r[u + 2]);
-      store_part(dx[u] + i, v_fnma(v_mul(K.cr, xv[u]), acc, g[u]), n);
-    }
-    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) v_store(carry + k * stride + i, r[NG + k]);
-    v_store(carry + 4 * stride + i, g[NG]);
-    v_store(carry + 5 * stride + i, g[NG + 1]);
-  }
+  int64_t i = 0;
+  for (; i + VW <= len; i += VW)
+    nchw5_backward_vec(i, VW, x, dy, dx, carry, stride, valid, kc, kind);
+  if (i < len) nchw5_backward_vec(i, (int)(len - i), x, dy, dx, carry, stride, valid, kc, kind);
 }
 
 /* Scratch: a zero row, a sink row, 6 carry rows. */
