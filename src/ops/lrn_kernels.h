@@ -60,6 +60,9 @@ typedef struct lrn_plan {
   int64_t units_per_image; /* NCHW only */
   int64_t units;
   int64_t grain; /* fewest units worth a thread of their own */
+  /* The outputs are too large to stay in the last-level cache: kernels may write them with
+   * non-temporal stores (no read-for-ownership traffic, no eviction of the inputs). */
+  bool stream_out;
 } lrn_plan;
 
 /* threads: how many threads the run will use (the NCHW blocks of a lone image are split evenly

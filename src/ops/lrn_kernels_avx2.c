@@ -25,6 +25,9 @@ static inline __m256i lanes(int n) {
 }
 static inline vf v_load_n(const float *p, int n) { return _mm256_maskload_ps(p, lanes(n)); }
 static inline void v_store_n(float *p, vf v, int n) { _mm256_maskstore_ps(p, lanes(n), v); }
+/* Non-temporal store of a whole vector to a 32-byte aligned address. */
+static inline void v_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
+static inline void v_stream_fence(void) { _mm_sfence(); }
 static inline vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }

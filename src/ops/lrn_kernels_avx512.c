@@ -22,6 +22,9 @@ static inline void v_store(float *p, vf v) { _mm512_storeu_ps(p, v); }
 static inline __mmask16 lanes(int n) { return (__mmask16)((1u << n) - 1u); }
 static inline vf v_load_n(const float *p, int n) { return _mm512_maskz_loadu_ps(lanes(n), p); }
 static inline void v_store_n(float *p, vf v, int n) { _mm512_mask_storeu_ps(p, lanes(n), v); }
+/* Non-temporal store of a whole vector to a 64-byte aligned address. */
+static inline void v_stream(float *p, vf v) { _mm512_stream_ps(p, v); }
+static inline void v_stream_fence(void) { _mm_sfence(); }
 static inline vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }

@@ -6,6 +6,9 @@
  * run (16 KiB rows here; 2 KiB rows ran at half speed). Blocks of an image are made equal and
  * a multiple of 16 positions, so that threads get balanced, vector-aligned shares. */
 #define LRN_NCHW_BLOCK 4096
+/* Output size from which the kernels stream it past the caches (the 32 MiB L3 of the measured
+ * machine; glibc's memcpy switches to non-temporal stores at a similar share of the LLC). */
+#define LRN_STREAM_BYTES ((int64_t)32 << 20)
 #define LRN_MIN_THREAD_ELEMS 65536
 
 void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, int64_t C,
@@ -36,6 +39,7 @@ void lrn_plan_init(lrn_plan *plan, const lrn_params *p, bool nhwc, int64_t N, in
   /* Waking a pool thread costs a few microseconds: give it at least ~64K elements. */
   int64_t unit_elems = plan->block * (C > 0 ? C : 1);
   plan->grain = (LRN_MIN_THREAD_ELEMS + unit_elems - 1) / unit_elems;
+  plan->stream_out = N * C * HW * (int64_t)sizeof(float) >= LRN_STREAM_BYTES;
 }
 
 static int64_t unit_start(const lrn_plan *plan, int64_t u) {

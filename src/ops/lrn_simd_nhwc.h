@@ -5,6 +5,8 @@
 /* Floats ahead of the current read position to prefetch (1 KiB). */
 #define PF_NHWC 256
 
+static inline bool vec_aligned(const float *p) { return (uintptr_t)p % (VW * sizeof(float)) == 0; }
+
 /* Any window size: squares go to a zero-padded row sq[h + c], so the window of channels
  * c..c+VW-1 is a sum of 2h+1 shifted loads and no lane needs a bound check. */
 
@@ -76,6 +78,8 @@ ALWAYS_INLINE void nhwc_forward5(const lrn_plan *pl, const float *X, float *Y, f
                                  int64_t q0, int64_t q1, lrn_beta_kind kind) {
   const int64_t C = pl->C;
   const vconst K = vconst_of(pl);
+  /* whole aligned vectors only */
+  const bool nt = pl->stream_out && C % VW == 0 && vec_aligned(Y) && (!S || vec_aligned(S));
   for (int64_t q = q0; q < q1; q++) {
     const float *x = X + q * C;
     float *y = Y + q * C, *sc = S ? S + q * C : NULL;
@@ -87,11 +91,18 @@ ALWAYS_INLINE void nhwc_forward5(const lrn_plan *pl, const float *X, float *Y, f
       if (c + VW < C) xn = load_part(x + c + VW, C - c - VW < VW ? (int)(C - c - VW) : VW);
       vf next = v_mul(xn, xn);
       vf s = scale_of(v_window5(prev, cur, next), &K, kind);
-      store_part(y + c, v_mul(xc, pow_t(s, kind, K.nbeta)), n);
-      if (sc) store_part(sc + c, s, n);
+      vf yv = v_mul(xc, pow_t(s, kind, K.nbeta));
+      if (nt) {
+        v_stream(y + c, yv);
+        if (sc) v_stream(sc + c, s);
+      } else {
+        store_part(y + c, yv, n);
+        if (sc) store_part(sc + c, s, n);
+      }
       prev = cur, cur = next, xc = xn;
     }
   }
+  if (nt) v_stream_fence();
 }
 
 /* Backward with the same registers: squares run one vector ahead, dX one vector behind (its
@@ -100,6 +111,7 @@ ALWAYS_INLINE void nhwc_backward5(const lrn_plan *pl, const float *X, const floa
                                   int64_t q0, int64_t q1, lrn_beta_kind kind) {
   const int64_t C = pl->C;
   const vconst K = vconst_of(pl);
+  const bool nt = pl->stream_out && C % VW == 0 && vec_aligned(dX);
   for (int64_t q = q0; q < q1; q++) {
     const float *x = X + q * C, *dy = dY + q * C;
     float *dx = dX + q * C;
@@ -125,14 +137,19 @@ ALWAYS_INLINE void nhwc_backward5(const lrn_plan *pl, const float *X, const floa
       if (n < VW) r = v_zero_tail(r, n);
       if (c > 0) {
         vf acc = v_window5(r_prev2, r_prev, r);
-        v_store(dx + c - VW, v_fnma(v_mul(K.cr, x_prev), acc, g_prev));
+        vf dxv = v_fnma(v_mul(K.cr, x_prev), acc, g_prev);
+        if (nt) v_stream(dx + c - VW, dxv);
+        else v_store(dx + c - VW, dxv);
       }
       r_prev2 = r_prev, r_prev = r, g_prev = v_mul(dyc, t), x_prev = xc;
       sq_prev = sq_cur, sq_cur = sq_next, xc = xn, dyc = dyn;
     }
     int64_t last = (C - 1) / VW * VW;
     vf acc = v_window5(r_prev2, r_prev, v_zero());
-    store_part(dx + last, v_fnma(v_mul(K.cr, x_prev), acc, g_prev), (int)(C - last));
+    vf dxv = v_fnma(v_mul(K.cr, x_prev), acc, g_prev);
+    if (nt) v_stream(dx + last, dxv);
+    else store_part(dx + last, dxv, (int)(C - last));
   }
+  if (nt) v_stream_fence();
 }
 
