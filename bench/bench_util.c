@@ -103,30 +103,19 @@ static void copy_once(void *ctx) {
   }
 }
 
-double bench_median_seconds_vs_copy(void (*fn)(void *), void *ctx, bool quick, bench_copy *copy,
-                                    int threads, double *copy_gbps) {
-  c2_workspace_set_num_threads(copy->ws, threads);
-  copy_once(copy);
-  double t0 = now();
-  fn(ctx); /* a warm-up that also sizes the run */
-  double first = now() - t0;
-  int max_reps = quick ? 3 : 15, min_reps = quick ? 1 : 3;
-  double budget = quick ? 0.5 : 3.0;
-  int reps = first * max_reps <= budget ? max_reps : (int)(budget / first);
-  if (reps < min_reps) reps = min_reps;
-  double times[15], copies[15];
+void bench_copy_sample(bench_copy *c, int threads, int reps, double *gbps) {
+  c2_workspace_set_num_threads(c->ws, threads);
+  copy_once(c); /* warm-up: the pool's threads, the pages */
   for (int i = 0; i < reps; i++) {
-    t0 = now();
-    copy_once(copy);
-    copies[i] = now() - t0;
-    t0 = now();
-    fn(ctx);
-    times[i] = now() - t0;
+    double t0 = now();
+    copy_once(c);
+    gbps[i] = 2.0 * (double)COPY_FLOATS * sizeof(float) / (now() - t0) / 1e9;
   }
-  qsort(times, (size_t)reps, sizeof *times, cmp_double);
-  qsort(copies, (size_t)reps, sizeof *copies, cmp_double);
-  *copy_gbps = 2.0 * (double)COPY_FLOATS * sizeof(float) / copies[reps / 2] / 1e9;
-  return times[reps / 2];
+}
+
+double bench_median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return v[n / 2];
 }
 
 void bench_copy_free(bench_copy *c) {

@@ -10,21 +10,20 @@
  * 0.5 s), at least 3 (quick: 1) however slow one run is. */
 double bench_median_seconds(void (*fn)(void *), void *ctx, bool quick);
 
-typedef struct bench_copy bench_copy;
-/* The same for fn, with a STREAM-style copy run right before each timed run on the same thread
- * count: *copy_gbps gets the copy's median bandwidth, sampled under the same conditions (the
- * bandwidth of the measured VM drifts by tens of percent within minutes). */
-double bench_median_seconds_vs_copy(void (*fn)(void *), void *ctx, bool quick, bench_copy *copy,
-                                    int threads, double *copy_gbps);
 /* Mean time of one call over `calls` back-to-back calls (best of 5 such batches). */
 double bench_per_call_seconds(void (*fn)(void *), void *ctx, long calls);
 
 /* n floats uniform in [lo, hi) from a fixed seed (the pages are touched). */
 float *bench_random(int64_t n, float lo, float hi, uint64_t seed);
 
+typedef struct bench_copy bench_copy;
 /* The STREAM-style copy b[i] = a[i] over two 64 MiB arrays (together 4x the 32 MiB L3), run
  * on a c2rt workspace pool; bandwidth counts bytes read + written. */
 bench_copy *bench_copy_new(void);
+/* Runs the copy `reps` times on `threads` threads and appends each run's GB/s to gbps[]. */
+void bench_copy_sample(bench_copy *c, int threads, int reps, double *gbps);
+/* Median of n values (reorders them). */
+double bench_median(double *v, int n);
 void bench_copy_free(bench_copy *c);
 
 /* "AMD EPYC (family 25, model 17), 2 CPUs, KVM guest" from /proc/cpuinfo. */

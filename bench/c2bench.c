@@ -1,14 +1,16 @@
 /* c2bench: LRN / LRNGradient speed against the memory floor and oneDNN, measured in one run.
  *
  *   c2bench [--csv] [--quick] [--tier ref|scalar|avx2|avx512] [--threads N[,N...]]
+ *           [--shape NxCxHxW]...
  *
  * For each shape, layout (nchw, nhwc), pass (fwd: X -> Y; fwd_scale: X -> Y, Y_scale;
  * bwd: X, Y, dY -> dX), beta (0.75, 0.6) and thread count, it times the op through a net
  * (the user's path) and prints the median ms, GB/s of nominal traffic (2, 3 and 4 tensors), the
- * floor = nominal bytes / bandwidth of a STREAM-style copy run alternately with the op's runs at
- * the same thread count, x floor, and the time ratio to oneDNN (forward_inference for fwd,
- * forward_training for fwd_scale, backward for bwd). LRN parameters are AlexNet's: size 5,
- * alpha 1e-4, bias 1.
+ * floor = nominal bytes / bandwidth of a STREAM-style copy run right before and right after the
+ * case at the same thread count (the VM's bandwidth drifts by tens of percent within minutes),
+ * x floor, and the time ratio to oneDNN (forward_inference for fwd, forward_training for
+ * fwd_scale, backward for bwd), both timed hot (the same buffers run after run). LRN
+ * parameters are AlexNet's: size 5, alpha 1e-4, bias 1.
  * It also measures what the op path (net, workspace) adds per call over the bare kernel. */
 #include <c2rt/c2rt.h>
 #include <stdio.h>
@@ -31,10 +33,15 @@ typedef enum bench_pass { PASS_FWD, PASS_FWD_SCALE, PASS_BWD, PASS_COUNT } bench
 static const char *const pass_names[PASS_COUNT] = {"fwd", "fwd_scale", "bwd"};
 static const int pass_tensors[PASS_COUNT] = {2, 3, 4};
 static const float betas[] = {0.75f, 0.6f};
+/* copy runs before and after each case (3 each in --quick) */
+#define COPY_REPS_MAX 5
+#define COPY_REPS (o->quick ? 3 : COPY_REPS_MAX)
 
 typedef struct options {
   bool csv, quick;
   int threads[4], n_threads;
+  int64_t shapes[8][4];
+  int n_shapes; /* 0: the standard shapes */
 } options;
 
 static void die(const char *what, const c2_error *err) {
@@ -137,13 +144,11 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
         for (int t = 0; t < o->n_threads; t++) {
           row r = {.shape = shape, .layout = nhwc ? "nhwc" : "nchw", .pass = pass_names[pass],
                    .beta = betas[b], .threads = o->threads[t]};
+          /* the copy right before and right after the case, at its thread count */
+          double copies[2 * COPY_REPS_MAX];
+          bench_copy_sample(copy, r.threads, COPY_REPS, copies);
           c2_workspace_set_num_threads(ws, r.threads);
-          double copy_gbps;
-          r.ms = 1e3 * bench_median_seconds_vs_copy(run_net, net, o->quick, copy, r.threads,
-                                                    &copy_gbps);
-          r.gbps = pass_tensors[pass] * tensor_bytes / (r.ms * 1e-3) / 1e9;
-          r.floor_ms = pass_tensors[pass] * tensor_bytes / (copy_gbps * 1e9) * 1e3;
-          r.copy_gbps = copy_gbps;
+          r.ms = 1e3 * bench_median_seconds(run_net, net, o->quick);
 #ifdef C2BENCH_HAVE_ONEDNN
           if (peer) {
             onednn_set_threads(r.threads);
@@ -153,6 +158,10 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
             r.onednn_impl = why;
           }
 #endif
+          bench_copy_sample(copy, r.threads, COPY_REPS, copies + COPY_REPS);
+          r.copy_gbps = bench_median(copies, 2 * COPY_REPS);
+          r.gbps = pass_tensors[pass] * tensor_bytes / (r.ms * 1e-3) / 1e9;
+          r.floor_ms = pass_tensors[pass] * tensor_bytes / (r.copy_gbps * 1e9) * 1e3;
           print_row(o, &r);
         }
 #ifdef C2BENCH_HAVE_ONEDNN
@@ -223,7 +232,7 @@ static void bench_overhead(const options *o) {
 
 static void usage(void) {
   fprintf(stderr, "usage: c2bench [--csv] [--quick] [--tier ref|scalar|avx2|avx512] "
-                  "[--threads N[,N...]]\n");
+                  "[--threads N[,N...]] [--shape NxCxHxW]...\n");
   exit(2);
 }
 
@@ -241,6 +250,14 @@ int main(int argc, char **argv) {
       o.n_threads = 0;
       for (char *s = strtok(argv[++i], ","); s && o.n_threads < 4; s = strtok(NULL, ","))
         if ((o.threads[o.n_threads++] = atoi(s)) < 1) usage();
+    } else if (!strcmp(argv[i], "--shape") && i + 1 < argc && o.n_shapes < 8) {
+      long long d[4];
+      char end;
+      if (sscanf(argv[++i], "%lldx%lldx%lldx%lld%c", &d[0], &d[1], &d[2], &d[3], &end) != 4 ||
+          d[0] < 1 || d[1] < 1 || d[2] < 1 || d[3] < 1)
+        usage();
+      for (int k = 0; k < 4; k++) o.shapes[o.n_shapes][k] = d[k];
+      o.n_shapes++;
     } else usage();
   }
   const int64_t shapes[][4] = {{1, 64, 224, 224}, {32, 96, 55, 55}, {32, 256, 27, 27},
@@ -263,7 +280,9 @@ int main(int argc, char **argv) {
            "xonednn", "oneDNN impl");
   }
   bench_copy *copy = bench_copy_new();
-  if (o.quick)
+  if (o.n_shapes)
+    for (int i = 0; i < o.n_shapes; i++) bench_shape(&o, o.shapes[i], copy);
+  else if (o.quick)
     for (int i = 0; i < 2; i++) bench_shape(&o, shapes[quick_shapes[i]], copy);
   else
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) bench_shape(&o, shapes[i], copy);
