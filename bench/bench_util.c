@@ -4,14 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
+double bench_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
+
+static double now(void) { return bench_now(); }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -121,6 +124,22 @@ double bench_median(double *v, int n) {
 void bench_copy_free(bench_copy *c) {
   c2_workspace_free(c->ws);
   free(c->a), free(c->b), free(c);
+}
+
+double bench_foreign_cpu_seconds(void) {
+  unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+  FILE *f = fopen("/proc/stat", "r");
+  int got = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys,
+                       &idle, &iowait, &irq, &softirq, &steal)
+              : 0;
+  if (f) fclose(f);
+  if (got != 8) return -1;
+  double busy = (double)(user + nice + sys + irq + softirq + steal) / (double)sysconf(_SC_CLK_TCK);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double own = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+  return busy - own;
 }
 
 void bench_cpu_name(char *buf, size_t len) {

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Monotonic seconds. */
+double bench_now(void);
+
 /* Median wall time of fn(ctx) after warm-up: 15 timed runs within ~3 s (quick: 3 within
  * 0.5 s), at least 3 (quick: 1) however slow one run is. */
 double bench_median_seconds(void (*fn)(void *), void *ctx, bool quick);
@@ -25,6 +28,11 @@ void bench_copy_sample(bench_copy *c, int threads, int reps, double *gbps);
 /* Median of n values (reorders them). */
 double bench_median(double *v, int n);
 void bench_copy_free(bench_copy *c);
+
+/* CPU seconds used so far by everything else on the machine: busy time from /proc/stat minus
+ * this process's own user + system time (all its threads). Negative when /proc/stat is
+ * unreadable. Its growth during a measurement tells whether someone else was running. */
+double bench_foreign_cpu_seconds(void);
 
 /* "AMD EPYC (family 25, model 17), 2 CPUs, KVM guest" from /proc/cpuinfo. */
 void bench_cpu_name(char *buf, size_t len);

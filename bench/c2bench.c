@@ -33,6 +33,9 @@ typedef enum bench_pass { PASS_FWD, PASS_FWD_SCALE, PASS_BWD, PASS_COUNT } bench
 static const char *const pass_names[PASS_COUNT] = {"fwd", "fwd_scale", "bwd"};
 static const int pass_tensors[PASS_COUNT] = {2, 3, 4};
 static const float betas[] = {0.75f, 0.6f};
+/* Cases during which other processes used more than this share of a CPU are flagged. */
+#define DISTURBED 0.05
+static int disturbed;
 /* copy runs before and after each case (3 each in --quick) */
 #define COPY_REPS_MAX 5
 #define COPY_REPS (o->quick ? 3 : COPY_REPS_MAX)
@@ -90,6 +93,7 @@ typedef struct row {
   float beta;
   int threads;
   double ms, gbps, floor_ms, onednn_ms, copy_gbps;
+  double foreign; /* share of a CPU that other processes used during the case */
   const char *onednn_impl;
 } row;
 
@@ -103,9 +107,10 @@ static void print_row(const options *o, const row *r) {
     printf("%-14s %-5s %-9s %4.2f %2d %9.3f %7.1f %6.1f %9.3f %7.2f", r->shape, r->layout,
            r->pass, (double)r->beta, r->threads, r->ms, r->gbps, r->copy_gbps, r->floor_ms,
            r->ms / r->floor_ms);
-    if (r->onednn_ms > 0)
-      printf(" %10.3f %8.3f  %s\n", r->onednn_ms, r->ms / r->onednn_ms, r->onednn_impl);
-    else printf(" %10s %8s  %s\n", "-", "-", r->onednn_impl ? r->onednn_impl : "");
+    if (r->onednn_ms > 0) printf(" %10.3f %8.3f", r->onednn_ms, r->ms / r->onednn_ms);
+    else printf(" %10s %8s", "-", "-");
+    printf("  %s%s\n", r->onednn_impl ? r->onednn_impl : "",
+           r->foreign > DISTURBED ? "  [disturbed]" : "");
   }
   fflush(stdout);
 }
@@ -146,6 +151,7 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
                    .beta = betas[b], .threads = o->threads[t]};
           /* the copy right before and right after the case, at its thread count */
           double copies[2 * COPY_REPS_MAX];
+          double f0 = bench_foreign_cpu_seconds(), t0 = bench_now();
           bench_copy_sample(copy, r.threads, COPY_REPS, copies);
           c2_workspace_set_num_threads(ws, r.threads);
           r.ms = 1e3 * bench_median_seconds(run_net, net, o->quick);
@@ -159,6 +165,8 @@ static void bench_shape(const options *o, const int64_t nchw[4], bench_copy *cop
           }
 #endif
           bench_copy_sample(copy, r.threads, COPY_REPS, copies + COPY_REPS);
+          r.foreign = f0 < 0 ? 0 : (bench_foreign_cpu_seconds() - f0) / (bench_now() - t0);
+          if (r.foreign > DISTURBED) disturbed++;
           r.copy_gbps = bench_median(copies, 2 * COPY_REPS);
           r.gbps = pass_tensors[pass] * tensor_bytes / (r.ms * 1e-3) / 1e9;
           r.floor_ms = pass_tensors[pass] * tensor_bytes / (r.copy_gbps * 1e9) * 1e3;
@@ -288,5 +296,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) bench_shape(&o, shapes[i], copy);
   bench_copy_free(copy);
   bench_overhead(&o);
+  if (disturbed)
+    fprintf(stderr, "c2bench: %d case(s) ran while other processes used more than %.0f%% of a "
+            "CPU (marked [disturbed]): repeat them on a quiet machine\n", disturbed,
+            100 * DISTURBED);
   return 0;
 }
