@@ -338,14 +338,26 @@ START_TEST(test_threads_bit_identical) {
   if (!c2__cpu_tier_usable((c2__cpu_tier)tier)) return;
   force_tier(tier);
   test_rng rng = test_rng_make(77);
-  /* Large enough for 4 chunks (the op gives a thread at least 64K elements). */
-  const kcase cases[] = {
-      {3, 40, 45, 37, false, 5, 1e-4f, 0.75f, 1.0f}, {3, 40, 45, 37, true, 5, 1e-4f, 0.75f, 1.0f},
-      {1, 67, 61, 63, false, 7, 0.5f, 0.6f, 2.0f},   {1, 67, 61, 63, true, 3, 0.5f, 1.0f, 0.5f},
-      {2, 13, 101, 99, false, 5, 1e-3f, 0.5f, 1.0f},
+  /* Large enough for 4 chunks (the op gives a thread at least 256K elements); under valgrind
+   * (C2RT_VALGRIND, set by `meson test --setup valgrind`) 2 chunks are enough. */
+  const kcase big[] = {
+      {8, 40, 61, 59, false, 5, 1e-4f, 0.75f, 1.0f}, {8, 40, 61, 59, true, 5, 1e-4f, 0.75f, 1.0f},
+      {4, 67, 64, 64, false, 7, 0.5f, 0.6f, 2.0f},   {4, 67, 64, 64, true, 3, 0.5f, 1.0f, 0.5f},
+      {2, 13, 211, 207, false, 5, 1e-3f, 0.5f, 1.0f},
   };
-  for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+  const kcase small[] = {
+      {3, 40, 67, 67, false, 5, 1e-4f, 0.75f, 1.0f}, {3, 40, 67, 67, true, 5, 1e-4f, 0.75f, 1.0f},
+      {1, 67, 91, 91, true, 3, 0.5f, 0.6f, 0.5f},
+  };
+  const bool valgrind = getenv("C2RT_VALGRIND") != NULL;
+  const kcase *cases = valgrind ? small : big;
+  const size_t n_cases = valgrind ? sizeof small / sizeof *small : sizeof big / sizeof *big;
+  for (size_t ci = 0; ci < n_cases; ci++) {
     const kcase *k = &cases[ci];
+    lrn_plan pl;
+    plan_of(k, &pl);
+    ck_assert_msg(c2_parallel_chunks(pl.units, pl.grain, 4) >= (valgrind ? 2 : 4),
+                  "case %zu is too small to be split among threads", ci);
     int64_t numel = numel_of(k), dims[4] = {k->n, k->c, k->h, k->w};
     if (k->nhwc) dims[1] = k->h, dims[2] = k->w, dims[3] = k->c;
     float *x = alloc_floats(numel), *dy = alloc_floats(numel);
