@@ -7,6 +7,7 @@
 #include "../core/tensor_impl.h"
 #include "c2rt/argument.h"
 #include "c2rt/caffe2.pb-c.h"
+#include "c2rt/parallel.h"
 #include "c2rt/registry.h"
 #include "lrn_kernels.h"
 #include "ops.h"
@@ -16,8 +17,8 @@
 typedef struct lrn_state {
   lrn_params params;
   bool nhwc;
-  double *scratch; /* backward only */
-  size_t scratch_len;
+  void *scratch; /* kernel scratch for every thread, 64-byte aligned; grows, kept across runs */
+  size_t scratch_size;
 } lrn_state;
 
 c2_status c2__parse_order(const c2_opdef *def, bool *nhwc, c2_error *err) {
@@ -79,18 +80,49 @@ static void lrn_destroy(c2_operator *op) {
   c2__free(s->scratch);
 }
 
-/* Strides of a 4-D tensor in the op's order. */
-static lrn_dims layout(const c2_tensor *x, bool nhwc) {
+/* ---- running a kernel over the workspace's threads ---- */
+
+typedef struct lrn_job {
+  const lrn_kernel_table *k;
+  lrn_plan plan;
+  bool backward;
+  const float *X, *Y, *dY;
+  float *out, *scale;
+  char *scratch; /* thread t uses scratch + t * stride */
+  size_t stride;
+} lrn_job;
+
+static void run_units(void *ctx, int64_t u0, int64_t u1, int thread) {
+  const lrn_job *j = ctx;
+  int64_t p0, p1;
+  lrn_plan_pixels(&j->plan, u0, u1, &p0, &p1);
+  void *scratch = j->stride ? j->scratch + (size_t)thread * j->stride : NULL;
+  if (j->backward) j->k->backward(&j->plan, j->X, j->Y, j->dY, j->out, p0, p1, scratch);
+  else j->k->forward(&j->plan, j->X, j->out, j->scale, p0, p1, scratch);
+}
+
+/* Plans the run for X's shape, picks the active tier's kernels, sizes the scratch and runs. */
+static c2_status run_job(c2_operator *op, lrn_job *job, const c2_tensor *x, c2_error *err) {
+  lrn_state *s = c2_op_state(op);
   const int64_t *d = x->dims;
-  lrn_dims L;
-  if (nhwc) {
-    L = (lrn_dims){.outer = d[0], .C = d[3], .inner = d[1] * d[2], .c_stride = 1,
-                   .i_stride = d[3], .outer_stride = d[1] * d[2] * d[3]};
-  } else {
-    L = (lrn_dims){.outer = d[0], .C = d[1], .inner = d[2] * d[3], .c_stride = d[2] * d[3],
-                   .i_stride = 1, .outer_stride = d[1] * d[2] * d[3]};
+  const int threads = c2_op_num_threads(op);
+  if (s->nhwc) lrn_plan_init(&job->plan, &s->params, true, d[0], d[3], d[1] * d[2], threads);
+  else lrn_plan_init(&job->plan, &s->params, false, d[0], d[1], d[2] * d[3], threads);
+  job->k = c2__lrn_kernels(c2__cpu_tier_active());
+  int chunks = c2_parallel_chunks(job->plan.units, job->plan.grain, threads);
+  size_t bytes = job->k->scratch_bytes(&job->plan, job->backward);
+  job->stride = (bytes + 63) / 64 * 64;
+  if (job->stride * (size_t)chunks > s->scratch_size) {
+    void *grown = c2__aligned_alloc(job->stride * (size_t)chunks);
+    if (!grown)
+      return c2_error_set(err, C2_ERR_NOMEM, "out of memory for %zu bytes of kernel scratch",
+                          job->stride * (size_t)chunks);
+    c2__free(s->scratch);
+    s->scratch = grown;
+    s->scratch_size = job->stride * (size_t)chunks;
   }
-  return L;
+  job->scratch = s->scratch;
+  return c2_op_parallel_for(op, job->plan.units, job->plan.grain, run_units, job, err);
 }
 
 static c2_status require_x(const c2_operator *op, bool nhwc, c2_error *err) {
@@ -108,26 +140,17 @@ static c2_status require_x(const c2_operator *op, bool nhwc, c2_error *err) {
 
 /* ---- LRN ---- */
 
-static c2_status lrn_run_layout(c2_operator *op, bool nhwc, c2_error *err) {
-  lrn_state *s = c2_op_state(op);
+static c2_status lrn_run(c2_operator *op, c2_error *err) {
+  c2_status st = require_x(op, ((lrn_state *)c2_op_state(op))->nhwc, err);
+  if (st) return st;
   const c2_tensor *x = c2_op_input(op, 0);
   c2_tensor *y = c2_op_output(op, 0);
   c2_tensor *scale = c2_op_num_outputs(op) > 1 ? c2_op_output(op, 1) : NULL;
-  c2_status st = c2_tensor_resize_like(y, x, err);
+  st = c2_tensor_resize_like(y, x, err);
   if (!st && scale) st = c2_tensor_resize_like(scale, x, err);
-  if (st) return st;
-  if (x->numel == 0) return C2_OK;
-  lrn_dims L = layout(x, nhwc);
-  lrn_ref_forward(&s->params, &L, x->data, y->data, scale ? scale->data : NULL);
-  return C2_OK;
-}
-
-/* Caffe2's RunOnDevice: one dispatch by order. */
-static c2_status lrn_run(c2_operator *op, c2_error *err) {
-  bool nhwc = ((lrn_state *)c2_op_state(op))->nhwc;
-  c2_status st = require_x(op, nhwc, err);
-  if (st) return st;
-  return nhwc ? lrn_run_layout(op, true, err) : lrn_run_layout(op, false, err);
+  if (st || x->numel == 0) return st;
+  lrn_job job = {.X = x->data, .out = y->data, .scale = scale ? scale->data : NULL};
+  return run_job(op, &job, x, err);
 }
 
 /* ---- LRNGradient ---- */
@@ -155,17 +178,8 @@ static c2_status lrn_grad_run(c2_operator *op, c2_error *err) {
   c2_tensor *dx = c2_op_output(op, 0);
   st = c2_tensor_resize_like(dx, x, err);
   if (st || x->numel == 0) return st;
-  lrn_dims L = layout(x, s->nhwc);
-  size_t need = lrn_ref_backward_scratch(&L);
-  if (need > s->scratch_len) {
-    double *grown = c2__malloc(need * sizeof *grown);
-    if (!grown) return c2_error_set(err, C2_ERR_NOMEM, "out of memory for LRNGradient scratch");
-    c2__free(s->scratch);
-    s->scratch = grown;
-    s->scratch_len = need;
-  }
-  lrn_ref_backward(&s->params, &L, x->data, y->data, dy->data, dx->data, s->scratch);
-  return C2_OK;
+  lrn_job job = {.backward = true, .X = x->data, .Y = y->data, .dY = dy->data, .out = dx->data};
+  return run_job(op, &job, x, err);
 }
 
 /* ---- gradient definition (Caffe2 GetLRNGradient) ---- */
@@ -236,7 +250,9 @@ static const c2_io_doc lrn_outputs[] = {
     {"Y", "Output tensor, same shape as X."},
     {"Y_scale", "Optional: the scale bias + alpha/size * sum(X^2) before the power."}};
 static const c2_io_doc lrn_grad_inputs[] = {
-    {"X", "Forward input."}, {"Y", "Forward output."}, {"dY", "Gradient of Y."}};
+    {"X", "Forward input."},
+    {"Y", "Forward output (shape-checked; only the reference kernels read it)."},
+    {"dY", "Gradient of Y."}};
 static const c2_io_doc lrn_grad_outputs[] = {{"dX", "Gradient of X."}};
 
 static const c2_onnx_attr lrn_onnx[] = {
@@ -256,7 +272,8 @@ static const c2_schema lrn_schema = {
 
 static const c2_schema lrn_grad_schema = {
     .type = "LRNGradient",
-    .doc = "Gradient of LRN with respect to X; the scale is recomputed from X.",
+    .doc = "Gradient of LRN with respect to X; the scale is recomputed from X (the fast "
+           "kernels recompute Y too, with the forward's arithmetic, instead of reading it).",
     .min_inputs = 3, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
     .args = lrn_grad_args, .n_args = sizeof lrn_grad_args / sizeof *lrn_grad_args,
     .inputs = lrn_grad_inputs, .n_input_docs = 3, .outputs = lrn_grad_outputs, .n_output_docs = 1,
