@@ -9,6 +9,9 @@ typedef c2_status (*register_fn)(c2_registry *reg, c2_error *err);
 
 static const register_fn op_families[] = {
     c2_register_lrn_ops,
+    c2_register_random_fill_ops,
+    c2_register_add_ops,
+    c2_register_training_ops,
 };
 
 c2_status c2_register_builtin_ops(c2_registry *reg, c2_error *err) {
