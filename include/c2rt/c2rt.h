@@ -15,5 +15,6 @@
 #include "registry.h"
 #include "net.h"
 #include "loader.h"
+#include "binding.h"
 
 #endif
