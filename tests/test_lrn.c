@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lrn_doc_example.h"
 #include "test_util.h"
 
 typedef struct lrn_case {
@@ -183,13 +184,6 @@ END_TEST
 
 /* ---- Caffe2's documentation example ---- */
 
-static const float doc_x[36] = {
-    0.72985137f,  -0.3753357f,  2.7344604f,  -0.5937792f, 0.38440478f, -2.1659644f,
-    -0.92846817f, -0.9996144f,  0.212943f,   -1.968045f,  -0.77839696f, 0.45492038f,
-    -0.11263168f, 1.9901097f,   0.19275683f, 0.15630436f, 0.7536298f,  -0.77339894f,
-    0.8353551f,   -0.7784452f,  1.779317f,   0.22421335f, 1.3846219f,  -3.0546608f,
-    0.09977621f,  2.2071757f,   0.79971045f, 3.563886f,   -0.7169287f, 0.77170426f,
-    -1.4296649f,  0.19181213f,  0.45961624f, -1.0201577f, 0.62854475f, -0.6395456f};
 /* Y_scale as printed by Caffe2 (8 significant digits). */
 static const float doc_scale[36] = {
     2.0000484f, 2.0000129f, 2.0006797f, 2.000032f,  2.0000134f, 2.0004265f,
@@ -204,7 +198,7 @@ START_TEST(test_doc_example) {
   c2_workspace *ws;
   EXPECT_OK(c2_workspace_new(&ws, &err), &err);
   lrn_case k = {1, 1, 6, 6, true, 11, 0.001f, 0.5f, 2.0f};
-  feed(ws, "X", &k, doc_x);
+  feed(ws, "X", &k, lrn_doc_example_x);
   c2_opdef *op = lrn_def(&k, true);
   EXPECT_OK(c2_run_operator_once(ws, op, NULL, &err), &err);
   const float *y = blob_data(ws, "Y"), *s = blob_data(ws, "Y_scale");

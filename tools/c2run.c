@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrn_doc_example.h"
 #include "tool_util.h"
 
 static const char *const TOOL = "c2run";
@@ -21,15 +22,6 @@ static void usage(FILE *f) {
 
 /* ---- the Caffe2 LRN documentation example ---- */
 
-/* X of the example as printed in Caffe2's LRN doc (np.random.randn(1, 6, 6, 1)). */
-static const float lrn_example_x[36] = {
-    0.72985137f,  -0.3753357f,  2.7344604f,  -0.5937792f, 0.38440478f, -2.1659644f,
-    -0.92846817f, -0.9996144f,  0.212943f,   -1.968045f,  -0.77839696f, 0.45492038f,
-    -0.11263168f, 1.9901097f,   0.19275683f, 0.15630436f, 0.7536298f,  -0.77339894f,
-    0.8353551f,   -0.7784452f,  1.779317f,   0.22421335f, 1.3846219f,  -3.0546608f,
-    0.09977621f,  2.2071757f,   0.79971045f, 3.563886f,   -0.7169287f, 0.77170426f,
-    -1.4296649f,  0.19181213f,  0.45961624f, -1.0201577f, 0.62854475f, -0.6395456f};
-
 static void run_lrn_example(void) {
   c2_error err = {0};
   c2_workspace *ws;
@@ -42,7 +34,7 @@ static void run_lrn_example(void) {
       c2_opdef_add_arg_float(op, "beta", 0.5f, &err) ||
       c2_opdef_add_arg_float(op, "bias", 2.0f, &err) ||
       c2_opdef_add_arg_string(op, "order", "NHWC", &err) ||
-      c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, lrn_example_x, &err) ||
+      c2_workspace_feed(ws, "X", C2_DTYPE_FLOAT, 4, dims, lrn_doc_example_x, &err) ||
       c2_run_operator_once(ws, op, NULL, &err))
     tool_fail_err(TOOL, &err);
   puts("lrn_op_example: LRN(X) -> [Y, Y_scale], size=11, alpha=0.001, beta=0.5, bias=2.0, "

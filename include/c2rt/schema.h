@@ -129,7 +129,7 @@ C2_API const char *c2_schema_onnx_attr(const c2_schema *schema, const char *caff
 /* Every output takes input 0's shape and dtype (Caffe2 IdenticalTypeAndShapeOfInput(0)). */
 C2_API c2_status c2_shape_like_input0(const c2_opdef *def, int n_in, const c2_shape *in, int n_out,
                                       c2_shape *out, c2_error *err);
-/* Bytes of one known shape (0 when unknown). */
+/* Elements / bytes of one known shape (0 when unknown; saturating at UINT64_MAX). */
 C2_API uint64_t c2_shape_nbytes(const c2_shape *shape);
 C2_API uint64_t c2_shape_numel(const c2_shape *shape);
 

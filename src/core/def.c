@@ -2,6 +2,7 @@
  * with c2__malloc so that protobuf_c_message_free_unpacked(msg, NULL) releases any tree, whether
  * it came from the parser or from these builders. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -190,38 +191,35 @@ c2_status c2_opdef_add_arg_string(c2_opdef *op, const char *name, const char *va
   return C2_OK;
 }
 
-c2_status c2_opdef_add_arg_ints(c2_opdef *op, const char *name, const int64_t *values, size_t n,
-                                c2_error *err) {
+/* Adds an argument holding a copy of a numeric list (ints or floats): *field / *count are the
+ * argument's array and length. */
+static c2_status add_list_arg(c2_opdef *op, const char *name, const void *values, size_t n,
+                              size_t elem, size_t field_offset, size_t count_offset,
+                              c2_error *err) {
   Caffe2__Argument *arg;
   c2_status st = new_arg(op, name, &arg, err);
-  if (st) return st;
-  if (n) {
-    arg->ints = c2__malloc(n * sizeof *arg->ints);
-    if (!arg->ints) {
-      drop_last_arg(op);
-      return OOM(err, "adding an ints argument");
-    }
-    memcpy(arg->ints, values, n * sizeof *arg->ints);
-    arg->n_ints = n;
+  if (st || n == 0) return st;
+  void *copy = c2__malloc(n * elem);
+  if (!copy) {
+    drop_last_arg(op);
+    return OOM(err, "adding a list argument");
   }
+  memcpy(copy, values, n * elem);
+  memcpy((char *)arg + field_offset, &copy, sizeof copy);
+  memcpy((char *)arg + count_offset, &n, sizeof n);
   return C2_OK;
+}
+
+c2_status c2_opdef_add_arg_ints(c2_opdef *op, const char *name, const int64_t *values, size_t n,
+                                c2_error *err) {
+  return add_list_arg(op, name, values, n, sizeof *values, offsetof(Caffe2__Argument, ints),
+                      offsetof(Caffe2__Argument, n_ints), err);
 }
 
 c2_status c2_opdef_add_arg_floats(c2_opdef *op, const char *name, const float *values, size_t n,
                                   c2_error *err) {
-  Caffe2__Argument *arg;
-  c2_status st = new_arg(op, name, &arg, err);
-  if (st) return st;
-  if (n) {
-    arg->floats = c2__malloc(n * sizeof *arg->floats);
-    if (!arg->floats) {
-      drop_last_arg(op);
-      return OOM(err, "adding a floats argument");
-    }
-    memcpy(arg->floats, values, n * sizeof *arg->floats);
-    arg->n_floats = n;
-  }
-  return C2_OK;
+  return add_list_arg(op, name, values, n, sizeof *values, offsetof(Caffe2__Argument, floats),
+                      offsetof(Caffe2__Argument, n_floats), err);
 }
 
 c2_status c2_opdef_add_arg_strings(c2_opdef *op, const char *name, const char *const *values,

@@ -14,4 +14,20 @@
 
 #include <uthash.h>
 
+#include "names.h"
+
+/* Sets `list` (const char **, c2__malloc'd, NULL on out-of-memory) to the sorted `name_field`
+ * of every item of the uthash table `head`, and `count` to their number. */
+#define C2__HASH_SORTED_NAMES(head, name_field, list, count)                     \
+  do {                                                                           \
+    (count) = HASH_COUNT(head);                                                  \
+    (list) = c2__malloc(((count) ? (count) : 1) * sizeof *(list));               \
+    if (list) {                                                                  \
+      size_t at_ = 0;                                                            \
+      for (const __typeof__(*(head)) *it_ = (head); it_; it_ = it_->hh.next)     \
+        (list)[at_++] = it_->name_field;                                         \
+      c2__sort_names((list), (count));                                           \
+    }                                                                            \
+  } while (0)
+
 #endif

@@ -229,20 +229,25 @@ const char *c2_device_name(int device_type) {
   }
 }
 
-/* Tries each engine of a comma-separated list in order; the first implemented one wins.
- * `scratch` holds one engine name at a time. */
-static const c2_op_impl *try_engines(const reg_entry *e, int device, const char *list,
-                                     char *scratch, size_t size) {
+/* True when engine piece [p, p+len) names the same engine as `engine` ("" and "DEFAULT" are the
+ * default engine). */
+static bool piece_is(const char *p, size_t len, const char *engine) {
+  bool piece_default = len == 0 || (len == 7 && memcmp(p, "DEFAULT", 7) == 0);
+  if (is_default_engine(engine)) return piece_default;
+  return !piece_default && strlen(engine) == len && memcmp(p, engine, len) == 0;
+}
+
+/* Tries each engine of a comma-separated list in order; the first implemented one wins. As with
+ * Caffe2's split(','), an empty piece before a comma is kept, and "" is the default engine's key
+ * (OpRegistryKey), so ",FAST" picks the default implementation. */
+static const c2_op_impl *try_engines(const reg_entry *e, int device, const char *list) {
   const char *p = list;
   while (p && *p) {
     const char *comma = strchr(p, ',');
     size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len > 0 && len < size) {
-      memcpy(scratch, p, len);
-      scratch[len] = '\0';
-      const c2_op_impl *impl = entry_impl(e, device, scratch);
-      if (impl) return impl;
-    }
+    for (int i = 0; i < e->n_impls; i++)
+      if (e->impls[i]->device_type == device && piece_is(p, len, e->impls[i]->engine))
+        return e->impls[i];
     p = comma ? comma + 1 : NULL;
   }
   return NULL;
@@ -258,7 +263,6 @@ static const char *pref_list(const c2_registry *reg, int device, const char *op_
 
 c2_status c2_registry_resolve(const c2_registry *reg, const c2_opdef *def,
                               const c2_op_impl **impl, const char **engine, c2_error *err) {
-  char chosen[128];
   const char *type = def->type;
   if (!type || !*type) return c2_error_set(err, C2_ERR_SCHEMA, "operator has no type");
   const reg_entry *e = find_entry(reg, type);
@@ -271,9 +275,9 @@ c2_status c2_registry_resolve(const c2_registry *reg, const c2_opdef *def,
                         "device type %d (%s) is not available in this build, which runs on CPU "
                         "only",
                         device, c2_device_name(device));
-  const c2_op_impl *found = try_engines(e, device, def->engine, chosen, sizeof chosen);
-  if (!found) found = try_engines(e, device, pref_list(reg, device, type), chosen, sizeof chosen);
-  if (!found) found = try_engines(e, device, pref_list(reg, device, NULL), chosen, sizeof chosen);
+  const c2_op_impl *found = try_engines(e, device, def->engine);
+  if (!found) found = try_engines(e, device, pref_list(reg, device, type));
+  if (!found) found = try_engines(e, device, pref_list(reg, device, NULL));
   if (!found) found = entry_impl(e, device, "");
   if (!found)
     return c2_error_set(err, C2_ERR_NOT_FOUND,
@@ -287,12 +291,10 @@ c2_status c2_registry_resolve(const c2_registry *reg, const c2_opdef *def,
 
 c2_status c2_registry_types(const c2_registry *reg, const char ***types, size_t *n,
                             c2_error *err) {
-  size_t count = HASH_COUNT(reg->entries);
-  const char **list = c2__malloc((count ? count : 1) * sizeof *list);
+  const char **list;
+  size_t count;
+  C2__HASH_SORTED_NAMES(reg->entries, type, list, count);
   if (!list) return c2_error_set(err, C2_ERR_NOMEM, "out of memory listing op types");
-  size_t i = 0;
-  for (const reg_entry *e = reg->entries; e; e = e->hh.next) list[i++] = e->type;
-  c2__sort_names(list, count);
   *types = list;
   *n = count;
   return C2_OK;

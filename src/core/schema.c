@@ -187,13 +187,19 @@ c2_status c2_shape_like_input0(const c2_opdef *def, int n_in, const c2_shape *in
   return C2_OK;
 }
 
+/* Both saturate at UINT64_MAX instead of wrapping: they feed cost figures, not allocations. */
 uint64_t c2_shape_numel(const c2_shape *shape) {
   if (shape->unknown) return 0;
   uint64_t n = 1;
-  for (int i = 0; i < shape->ndim; i++) n *= (uint64_t)(shape->dims[i] < 0 ? 0 : shape->dims[i]);
+  for (int i = 0; i < shape->ndim; i++) {
+    uint64_t d = (uint64_t)(shape->dims[i] < 0 ? 0 : shape->dims[i]);
+    if (d == 0) return 0;
+    n = n > UINT64_MAX / d ? UINT64_MAX : n * d;
+  }
   return n;
 }
 
 uint64_t c2_shape_nbytes(const c2_shape *shape) {
-  return c2_shape_numel(shape) * c2_dtype_size(shape->dtype);
+  uint64_t n = c2_shape_numel(shape), size = c2_dtype_size(shape->dtype);
+  return size && n > UINT64_MAX / size ? UINT64_MAX : n * size;
 }

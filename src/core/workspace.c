@@ -119,12 +119,10 @@ size_t c2_workspace_blob_count(const c2_workspace *ws) { return HASH_COUNT(ws->b
 
 c2_status c2_workspace_blob_names(const c2_workspace *ws, const char ***names, size_t *n,
                                   c2_error *err) {
-  size_t count = HASH_COUNT(ws->blobs);
-  const char **list = c2__malloc((count ? count : 1) * sizeof *list);
+  const char **list;
+  size_t count;
+  C2__HASH_SORTED_NAMES(ws->blobs, name, list, count);
   if (!list) return c2_error_set(err, C2_ERR_NOMEM, "out of memory listing blobs");
-  size_t i = 0;
-  for (const c2_ws_blob *b = ws->blobs; b; b = b->hh.next) list[i++] = b->name;
-  c2__sort_names(list, count);
   *names = list;
   *n = count;
   return C2_OK;

@@ -82,12 +82,10 @@ c2_status c2_workspace_delete_net(c2_workspace *ws, const char *name, c2_error *
 
 c2_status c2_workspace_net_names(const c2_workspace *ws, const char ***names, size_t *n,
                                  c2_error *err) {
-  size_t count = HASH_COUNT(ws->nets);
-  const char **list = c2__malloc((count ? count : 1) * sizeof *list);
+  const char **list;
+  size_t count;
+  C2__HASH_SORTED_NAMES(ws->nets, name, list, count);
   if (!list) return c2_error_set(err, C2_ERR_NOMEM, "out of memory listing nets");
-  size_t i = 0;
-  for (const c2_ws_net *e = ws->nets; e; e = e->hh.next) list[i++] = e->name;
-  c2__sort_names(list, count);
   *names = list;
   *n = count;
   return C2_OK;
