@@ -90,6 +90,60 @@ class GradientRegistry(object):
         return gradient_ops, g_input
 
 
+def _losses(ys):
+    """[(loss name, given gradient name or None)] from a list of losses or a dict."""
+    if isinstance(ys, dict):
+        items = list(ys.items())
+    elif isinstance(ys, (list, tuple)):
+        items = [(y, None) for y in ys]
+    else:
+        raise TypeError("ys must be a list of blobs or a dict {blob: gradient or None}, got %s"
+                        % type(ys).__name__)
+    out = []
+    for y, g in items:
+        if isinstance(g, GradientSlice):
+            raise ValueError("a sparse gradient (GradientSlice) for %s is not supported by c2rt"
+                             % y)
+        out.append((str(y), None if g is None else str(g)))
+    return out
+
+
 def GetBackwardPass(operators, ys):
-    """(gradient ops, {input: gradient}) for forward `operators` and losses `ys`."""
-    raise NotImplementedError("the backward-net builder (issue B) is not merged yet")
+    """(gradient OperatorDefs, {BlobReference(blob): BlobReference(gradient)}) of forward
+    `operators` for the losses `ys`, built by the library's backward-net builder (Caffe2's IR
+    algorithm and names). The map is ordered as Caffe2 fills it: losses first."""
+    from c2rt.core import BlobReference
+    forward = caffe2_pb2.NetDef()
+    forward.op.extend(operators)
+    fb = forward.SerializeToString()
+    losses = _losses(ys)
+    keep = []
+    c_losses = ffi.new("c2_loss[]", len(losses))
+    for i, (y, g) in enumerate(losses):
+        keep.append(ffi.new("char[]", _lib.encode(y)))
+        c_losses[i].blob = keep[-1]
+        if g is not None:
+            keep.append(ffi.new("char[]", _lib.encode(g)))
+            c_losses[i].grad = keep[-1]
+    opts = ffi.new("c2_backward_options *", {"backward_only": True, "skip": 0})
+    net = ffi.new("c2_netdef **")
+    err = new_error()
+    check(lib.c2_netdef_parse(ffi.from_buffer("uint8_t[]", fb), len(fb), ffi.NULL, net, err), err)
+    net = ffi.gc(net[0], lib.c2_netdef_free)
+    out = ffi.new("c2_backward **")
+    check(lib.c2_backward_new(net, len(losses), c_losses, opts, ffi.NULL, out, err), err)
+    backward = ffi.gc(out[0], lib.c2_backward_free)
+    data = ffi.new("uint8_t **")
+    length = ffi.new("size_t *")
+    check(lib.c2_netdef_pack(lib.c2_backward_net(backward), data, length, err), err)
+    try:
+        grad_net = caffe2_pb2.NetDef()
+        grad_net.ParseFromString(ffi.buffer(data[0], length[0])[:])
+    finally:
+        lib.c2_free(data[0])
+    input_to_grad = {}
+    for i in range(lib.c2_backward_num_grads(backward)):
+        blob = ffi.string(lib.c2_backward_grad_blob(backward, i)).decode("utf-8")
+        grad = ffi.string(lib.c2_backward_grad_name(backward, i)).decode("utf-8")
+        input_to_grad[BlobReference(blob)] = BlobReference(grad)
+    return list(grad_net.op), input_to_grad
