@@ -63,7 +63,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory for lrn_gradcheck.png")
     ap.add_argument("--steps", type=int, default=50, help="SGD steps on X")
     ap.add_argument("--probes", type=int, default=60, help="elements checked in the whole net")
-    ap.add_argument("--lr", type=float, default=2.0, help="SGD step size")
+    ap.add_argument("--lr", type=float, default=0.5, help="SGD step size")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.RandomState(1701)
@@ -74,8 +74,9 @@ def main(argv=None):
 
     print("== Relu -> LRN -> SquaredL2Distance -> AveragedLoss")
     shape = (2, 8, 4, 4)
-    x = rng.randn(*shape).astype(np.float32)
-    x[np.abs(x) < 0.05] = 0.1  # keep away from Relu's kink, as Caffe2's tests do
+    # Positive and away from Relu's kink (as Caffe2's tests keep inputs), so that no unit
+    # starts dead and the finite differences never straddle the kink.
+    x = (np.abs(rng.randn(*shape)) + 0.1).astype(np.float32)
     target = rng.rand(*shape).astype(np.float32) * 0.8
     net, n_forward, grad_map = build_net(shape)
     forward = core.Net(net.Proto())
@@ -112,7 +113,7 @@ def main(argv=None):
     for _ in range(args.steps):
         workspace.RunNet(train)
         losses.append(float(workspace.FetchBlob("loss")))
-    print("SGD on X: loss %.4f -> %.4f after %d steps" % (losses[0], losses[-1], len(losses)))
+    print("SGD on X: loss %.4g -> %.4g after %d steps" % (losses[0], losses[-1], len(losses)))
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.8))
     lo = min(min(c[3].min() for c in cases), numeric.min())
@@ -130,7 +131,7 @@ def main(argv=None):
     ax2.semilogy(np.arange(1, len(losses) + 1), losses)
     ax2.set_title("SGD on the input X, step size %g" % args.lr)
     ax2.set_xlabel("step")
-    ax2.set_ylabel("loss = mean of 0.5 * ||LRN(Relu(X)) - T||^2 (log scale)")
+    ax2.set_ylabel("loss: mean over samples of $\\frac{1}{2}\\|LRN(Relu(X)) - T\\|^2$ (log)")
     ax2.grid(alpha=0.3, which="both")
     fig.suptitle("c2rt: LRN gradients (GradientChecker 0.01 / 0.05) and a "
                  "Relu -> LRN -> SquaredL2Distance -> AveragedLoss net")

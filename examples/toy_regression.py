@@ -96,7 +96,7 @@ def main(argv=None):
     ax1.legend(fontsize=8)
     ax2.plot(path[:, 0], path[:, 1], "r.-", markersize=3, linewidth=1, label="W during training")
     ax2.plot(*path[0], "ko", label="start (UniformFill)")
-    ax2.plot(*W_TRUE, "g*", markersize=14, label="truth (2.0, 1.5)")
+    ax2.plot(*W_TRUE, "g*", markersize=14, zorder=5, label="truth (2.0, 1.5)")
     ax2.set_aspect("equal", adjustable="datalim")
     ax2.set_title("Path of the weights (w0, w1)")
     ax2.set_xlabel("w0 (weight of x0, dimensionless)")

@@ -50,9 +50,12 @@ lib, library_path = _load()
 OK = 0
 
 
+_ERROR_T = ffi.typeof("c2_error *")
+
+
 def new_error():
     """A fresh c2_error for one call (the library keeps no error state of its own)."""
-    return ffi.new("c2_error *")
+    return ffi.new(_ERROR_T)
 
 
 def error(status, err):
@@ -67,11 +70,20 @@ def check(status, err):
         raise error(status, err)
 
 
+_encoded = {}
+
+
 def encode(name):
-    """Blob/net names cross as UTF-8 NUL-terminated strings."""
-    b = name.encode("utf-8")
-    if b"\0" in b:
-        raise ValueError("name %r contains a NUL character" % (name,))
+    """Blob/net names cross as UTF-8 NUL-terminated strings (kept in a small cache: scripts use
+    the same few names over and over)."""
+    b = _encoded.get(name)
+    if b is None:
+        b = name.encode("utf-8")
+        if b"\0" in b:
+            raise ValueError("name %r contains a NUL character" % (name,))
+        if len(_encoded) >= 4096:
+            _encoded.clear()
+        _encoded[name] = b
     return b
 
 

@@ -29,6 +29,9 @@ _NP_TO_C2 = {
 _C2_TO_NP = {v: k for k, v in _NP_TO_C2.items()}
 _C2_TO_NP[3] = np.dtype(np.uint8)  # BYTE
 
+_ERROR_T = ffi.typeof("c2_error *")
+_c_run_net = lib.c2_workspace_run_net  # the hot path of training loops: looked up once
+
 # Where each op of each net was added (filled by core.Net), for error messages:
 # {net name: {op index: (filename, line, function)}}.
 operator_tracebacks = defaultdict(dict)
@@ -142,9 +145,9 @@ class Workspace(object):
 
     def run_net(self, name, num_iter=1):
         """Runs net `name` num_iter times in one C call; returns (status, c2_error)."""
-        err = new_error()
+        err = ffi.new(_ERROR_T)
         with self._lock:
-            st = lib.c2_workspace_run_net(self._ws, encode(name), num_iter, err)
+            st = _c_run_net(self._ws, encode(name), num_iter, err)
         return st, err
 
     def has_net(self, name):
@@ -324,7 +327,10 @@ def RunNet(name, num_iter=1, allow_fail=False):
         num_iter = _iterations(num_iter)
     if num_iter < 0 or num_iter > 0x7fffffff:
         raise ValueError("RunNet: num_iter must be in [0, 2^31), got %d" % num_iter)
-    st, err = _current.run_net(name, num_iter)
+    ws = _current
+    err = ffi.new(_ERROR_T)
+    with ws._lock:
+        st = _c_run_net(ws._ws, encode(name), num_iter, err)
     if st:
         if allow_fail:
             return False
