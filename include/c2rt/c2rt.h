@@ -16,5 +16,7 @@
 #include "net.h"
 #include "loader.h"
 #include "binding.h"
+#include "backward.h"
+#include "gradcheck.h"
 
 #endif

@@ -12,6 +12,14 @@ static const register_fn op_families[] = {
     c2_register_random_fill_ops,
     c2_register_add_ops,
     c2_register_training_ops,
+    c2_register_fill_ops,
+    c2_register_relu_ops,
+    c2_register_sum_ops,
+    c2_register_copy_ops,
+    c2_register_scale_ops,
+    c2_register_distance_ops,
+    c2_register_loss_ops,
+    c2_register_fc_ops,
 };
 
 c2_status c2_register_builtin_ops(c2_registry *reg, c2_error *err) {
