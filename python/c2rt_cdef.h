@@ -10,3 +10,4 @@
 #include <c2rt/net.h>
 #include <c2rt/registry.h>
 #include <c2rt/binding.h>
+#include <c2rt/backward.h>

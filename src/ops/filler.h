@@ -1,6 +1,6 @@
-/* The shape part shared by Caffe2's filler ops (FillerOp): the output shape comes from the
- * `shape` argument when the op has no input, or from input 0 (its dims, or its values when
- * `input_as_shape` is set) followed by `extra_shape`. */
+/* The shape rules shared by Caffe2's filler ops (FillerOp: ConstantFill, UniformFill,
+ * GaussianFill, XavierFill): the output shape is the `shape` argument when the op has no input,
+ * else input 0's dims (or, with `input_as_shape`, its values) followed by `extra_shape`. */
 #ifndef C2_OPS_FILLER_H
 #define C2_OPS_FILLER_H
 
@@ -21,22 +21,24 @@ c2_status c2__fill_shape_parse(const c2_opdef *def, c2__fill_shape *fs, c2_error
 /* Resizes output 0 to the shape this run asks for, with `dtype`. */
 c2_status c2__fill_shape_resize(const c2__fill_shape *fs, c2_operator *op, c2_dtype dtype,
                                 c2_error *err);
-/* Caffe2's FillerTensorInference: dtype from the `dtype` argument (default FLOAT), dims from
- * `shape` or from input 0 plus `extra_shape`; unknown with input_as_shape. */
-c2_status c2__fill_infer_shape(const c2_opdef *def, int n_in, const c2_shape *in, int n_out,
-                               c2_shape *out, c2_error *err);
-/* One write of the inferred output; `flops_per_element` models the generator's arithmetic. */
-c2_status c2__fill_cost(const c2_opdef *def, int n_in, const c2_shape *in,
-                        uint64_t flops_per_element, c2_cost *cost, c2_error *err);
+/* Caffe2's FillerTensorInference for output 0: dims from `shape`, or from input 0 plus
+ * `extra_shape` (unknown with input_as_shape or an unknown input); dtype `dtype`. */
+c2_status c2__fill_infer_shape(const c2_opdef *def, c2_dtype dtype, int n_in, const c2_shape *in,
+                               int n_out, c2_shape *out, c2_error *err);
+/* Cost of writing `out` (unknown: nothing), `flops_per_element` for the generator. */
+void c2__fill_cost(const c2_shape *out, uint64_t flops_per_element, c2_cost *cost);
 
-/* The argument specs every filler schema lists first. */
+/* The argument specs of the shape rules, for the filler schemas. */
 #define C2__FILLER_SHAPE_ARGS                                                                  \
   {.name = "shape", .type = C2_ARG_INTS,                                                       \
-   .doc = "Output shape when the op has no input."},                                           \
+   .doc = "Shape of the output when the op has no input (empty: a scalar)."},                  \
   {.name = "extra_shape", .type = C2_ARG_INTS,                                                 \
-   .doc = "Dimensions appended to the input's shape (only with an input)."},                   \
+   .doc = "Dims appended to the shape taken from the input (needs an input)."},                \
   {.name = "input_as_shape", .type = C2_ARG_INT, .has_default = true, .default_int = 0,        \
-   .doc = "If 1, input 0 is a 1-D int64 tensor holding the output shape."},                    \
+   .doc = "1: the values of input 0 (a non-empty 1-D INT64 tensor) are the shape."}
+
+/* Caffe2's tutorials pass run_once=0 (an argument of very early fillers): accepted, unused. */
+#define C2__FILLER_RUN_ONCE_ARG                                                                \
   {.name = "run_once", .type = C2_ARG_INT,                                                     \
    .doc = "Accepted for old scripts and ignored: Caffe2's fillers fill on every run."}
 

@@ -97,31 +97,45 @@ static c2_status xavier_run(c2_operator *op, c2_error *err) {
   return C2_OK;
 }
 
+/* These fillers make FLOAT whatever `dtype` says (Caffe2 registers them for float only). */
+static c2_status fill_shape(const c2_opdef *def, int n_in, const c2_shape *in, int n_out,
+                            c2_shape *out, c2_error *err) {
+  return c2__fill_infer_shape(def, C2_DTYPE_FLOAT, n_in, in, n_out, out, err);
+}
+
+static c2_status cost_of(const c2_opdef *def, int n_in, const c2_shape *in,
+                         uint64_t flops_per_element, c2_cost *cost, c2_error *err) {
+  c2_shape out = {.unknown = true};
+  c2_status st = fill_shape(def, n_in, in, 1, &out, err);
+  if (!st) c2__fill_cost(&out, flops_per_element, cost);
+  return st;
+}
+
 static c2_status uniform_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_cost *cost,
                               c2_error *err) {
-  return c2__fill_cost(def, n_in, in, 2, cost, err);
+  return cost_of(def, n_in, in, 2, cost, err);
 }
 /* Polar method: about 1.27 pairs of draws per two outputs, a log and a sqrt per pair. */
 static c2_status gaussian_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_cost *cost,
                                c2_error *err) {
-  return c2__fill_cost(def, n_in, in, 12, cost, err);
+  return cost_of(def, n_in, in, 12, cost, err);
 }
 
 static const c2_arg_spec uniform_args[] = {
-    C2__FILLER_SHAPE_ARGS,
+    C2__FILLER_SHAPE_ARGS, C2__FILLER_RUN_ONCE_ARG,
     {.name = "min", .type = C2_ARG_FLOAT, .has_default = true, .default_float = 0.0,
      .doc = "Lower bound (inclusive)."},
     {.name = "max", .type = C2_ARG_FLOAT, .has_default = true, .default_float = 1.0,
      .doc = "Upper bound (exclusive), > min."},
 };
 static const c2_arg_spec gaussian_args[] = {
-    C2__FILLER_SHAPE_ARGS,
+    C2__FILLER_SHAPE_ARGS, C2__FILLER_RUN_ONCE_ARG,
     {.name = "mean", .type = C2_ARG_FLOAT, .has_default = true, .default_float = 0.0,
      .doc = "Mean of the distribution."},
     {.name = "std", .type = C2_ARG_FLOAT, .has_default = true, .default_float = 1.0,
      .doc = "Standard deviation (> 0)."},
 };
-static const c2_arg_spec xavier_args[] = {C2__FILLER_SHAPE_ARGS};
+static const c2_arg_spec xavier_args[] = {C2__FILLER_SHAPE_ARGS, C2__FILLER_RUN_ONCE_ARG};
 
 static const c2_io_doc fill_inputs[] = {
     {"shape_like", "Optional: the output takes its shape (or, with input_as_shape, its values)."}};
@@ -132,7 +146,7 @@ static const c2_io_pair fill_inplace[] = {{0, 0}};
   {.type = NAME, .doc = DOC, .min_inputs = 0, .max_inputs = 1, .min_outputs = 1,             \
    .max_outputs = 1, .allow_inplace = fill_inplace, .n_allow_inplace = 1, .args = ARGS,       \
    .n_args = sizeof ARGS / sizeof *ARGS, .inputs = fill_inputs, .n_input_docs = 1,            \
-   .outputs = fill_outputs, .n_output_docs = 1, .infer_shape = c2__fill_infer_shape,          \
+   .outputs = fill_outputs, .n_output_docs = 1, .infer_shape = fill_shape,          \
    .infer_cost = COST}
 
 static const c2_schema schemas[] = {
