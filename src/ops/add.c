@@ -5,6 +5,7 @@
 
 #include "../core/tensor_impl.h"
 #include "broadcast.h"
+#include "op_util.h"
 #include "c2rt/argument.h"
 #include "c2rt/def.h"
 #include "c2rt/registry.h"
@@ -27,14 +28,9 @@ static bool numeric(c2_dtype t) {
 /* Both inputs written, of one numeric dtype. */
 static c2_status check_pair(const c2_operator *op, int ia, int ib, c2_error *err) {
   const c2_tensor *a = c2_op_input(op, ia), *b = c2_op_input(op, ib);
-  for (int k = 0; k < 2; k++) {
-    int i = k ? ib : ia;
-    const c2_tensor *t = k ? b : a;
-    if (t->dtype == C2_DTYPE_UNDEFINED)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                          "input '%s' is empty: it was never written (expected a numeric tensor)",
-                          c2_op_input_name(op, i));
-  }
+  c2_status st = c2__require_written(op, ia, err);
+  if (!st) st = c2__require_written(op, ib, err);
+  if (st) return st;
   if (!numeric(a->dtype))
     return c2_error_set(err, C2_ERR_TYPE,
                         "input '%s' has dtype %s, expected FLOAT, DOUBLE, INT32 or INT64",
@@ -136,12 +132,8 @@ REDUCE_KERNEL(reduce_i64, int64_t, PLUS_I64)
 static c2_status add_grad_run(c2_operator *op, c2_error *err) {
   add_state *s = c2_op_state(op);
   const c2_tensor *dc = c2_op_input(op, 0), *a = c2_op_input(op, 1), *b = c2_op_input(op, 2);
-  c2_status st = C2_OK;
-  for (int i = 1; i < 3 && !st; i++)
-    if (c2_op_input(op, i)->dtype == C2_DTYPE_UNDEFINED)
-      st = c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                        "input '%s' is empty: it was never written (its shape is needed)",
-                        c2_op_input_name(op, i));
+  c2_status st = c2__require_written(op, 1, err);
+  if (!st) st = c2__require_written(op, 2, err);
   if (!st) st = c2_op_require_input(op, 0, a->dtype, -1, err);
   if (!st && !numeric(dc->dtype))
     st = c2_error_set(err, C2_ERR_TYPE,
@@ -222,7 +214,7 @@ static c2_status add_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_
   c2_status st = add_shape(def, n_in, in, 1, &out, err);
   if (st || out.unknown) return st;
   cost->flops = c2_shape_numel(&out);
-  cost->bytes_read = c2_shape_nbytes(&in[0]) + c2_shape_nbytes(&in[1]);
+  cost->bytes_read = c2__sat_add(c2_shape_nbytes(&in[0]), c2_shape_nbytes(&in[1]));
   cost->bytes_written = c2_shape_nbytes(&out);
   return C2_OK;
 }
@@ -233,9 +225,10 @@ static c2_status add_grad_cost(const c2_opdef *def, int n_in, const c2_shape *in
   (void)err;
   if (n_in < 3 || in[0].unknown || in[1].unknown || in[2].unknown) return C2_OK;
   uint64_t elem = c2_dtype_size(in[0].dtype);
-  cost->flops = 2 * c2_shape_numel(&in[0]);
+  cost->flops = c2__sat_mul(2, c2_shape_numel(&in[0]));
   cost->bytes_read = c2_shape_nbytes(&in[0]);
-  cost->bytes_written = (c2_shape_numel(&in[1]) + c2_shape_numel(&in[2])) * elem;
+  cost->bytes_written =
+      c2__sat_mul(c2__sat_add(c2_shape_numel(&in[1]), c2_shape_numel(&in[2])), elem);
   return C2_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "../core/tensor_impl.h"
 #include "c2rt/argument.h"
 #include "c2rt/registry.h"
+#include "op_util.h"
 #include "ops.h"
 
 /* ---- StopGradient: identity forward; the backward pass stops here ---- */
@@ -15,10 +16,8 @@ static c2_status stop_gradient_run(c2_operator *op, c2_error *err) {
   const c2_tensor *x = c2_op_input(op, 0);
   c2_tensor *y = c2_op_output(op, 0);
   if (x == y) return C2_OK;
-  if (x->dtype == C2_DTYPE_UNDEFINED)
-    return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "input '%s' is empty: it was never written",
-                        c2_op_input_name(op, 0));
-  return c2_tensor_copy(y, x, err);
+  c2_status st = c2__require_written(op, 0, err);
+  return st ? st : c2_tensor_copy(y, x, err);
 }
 
 /* ---- Iter: the int64 counter blob, incremented in place on every run ---- */
@@ -202,11 +201,8 @@ static c2_status lr_shape(const c2_opdef *def, int n_in, const c2_shape *in, int
 
 static c2_status copy_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_cost *cost,
                            c2_error *err) {
-  (void)def;
   (void)err;
-  if (n_in < 1 || in[0].unknown) return C2_OK;
-  cost->bytes_read = cost->bytes_written = c2_shape_nbytes(&in[0]);
-  return C2_OK;
+  return c2__pointwise_cost(def, n_in, in, 0, cost);
 }
 
 static c2_status scalar_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_cost *cost,
