@@ -318,3 +318,21 @@ def test_library_calls_release_the_gil():
     during = [x for x in ticks if start < x < end]
     assert end - start > 0.05, "the net ran too fast to tell"
     assert len(during) >= 5, "the other thread did not run while C was busy"
+
+
+def test_workspace_object_caffe2_method_names():
+    """The C.Workspace-style object: blobs dict, feed/fetch, create_net, run, remove_blob."""
+    ws = workspace.Workspace()
+    ws.blobs["X"] = np.ones((1, 3, 2, 2), np.float32)
+    assert "X" in ws.blobs and list(ws.blobs) == ["X"] and len(ws.blobs) == 1
+    net = make_net("object_net")
+    ws.create_net(net.Proto().SerializeToString(), net.Name(), False)
+    assert ws.run(net) is True and ws.run(net.Name(), 2) is True
+    assert ws.has_net(net.Name()) and ws.net_names() == [net.Name()]
+    np.testing.assert_array_equal(ws.fetch_blob("Z"), ws.blobs["Z"])
+    with pytest.raises(C2Error, match="in use"):
+        ws.remove_blob("Z")  # bound to the net
+    ws.feed_blob("free", np.zeros(2, np.int8))
+    ws.remove_blob("free")
+    assert not ws.has_blob("free")
+    assert workspace.Blobs() == []  # the module's current workspace is another one

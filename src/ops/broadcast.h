@@ -30,8 +30,8 @@ c2_status c2__bcast_make(const c2__bcast_args *args, int na, const int64_t *a, c
                          int nb, const int64_t *b, const char *b_name, c2__bcast *out,
                          c2_error *err);
 
-/* Element offsets of A and B for each output element, in output order: calls fn(ctx, i, ia, ib)
- * for i in [0, numel). Kernels written with it stay a plain loop over the output. */
+/* Walks the output in order, keeping the element offsets of A (ia) and B (ib) that each output
+ * element reads, so that kernels stay a plain loop over the output. */
 typedef struct c2__bcast_iter {
   const c2__bcast *bc;
   int64_t index[C2_MAX_NDIM];
