@@ -75,6 +75,15 @@ class UnknownOperatorError(AttributeError, RuntimeError):
     Caffe2 raised for BlobReference methods)."""
 
 
+class NetValueError(ValueError, AssertionError):
+    """A net used wrongly (a duplicate external input, an undefined external output). Caffe2
+    asserted these: it is also an AssertionError, so Caffe2 scripts' handlers still catch it."""
+
+
+class NetTypeError(TypeError, AssertionError):
+    """A value of the wrong type given to a Net method (Caffe2 asserted; see NetValueError)."""
+
+
 def _unknown_operator(op_type):
     return UnknownOperatorError(
         "Method %s is not a registered operator. Did you mean: [%s]"
@@ -339,12 +348,13 @@ class Net(object):
     def AddExternalInput(self, *inputs):
         """Declares external inputs (a name already declared is an error). Returns the
         BlobReference, or a list of them for several."""
-        assert len(inputs) > 0, "AddExternalInput needs at least one blob"
+        if not inputs:
+            raise NetValueError("AddExternalInput needs at least one blob")
         refs = []
         for input in inputs:
             input_name = str(input)
-            assert input_name not in self._external_input_map, \
-                "Net already contains an input named %s" % input_name
+            if input_name in self._external_input_map:
+                raise NetValueError("Net already contains an input named %s" % input_name)
         for input in inputs:
             input_name = str(input)
             self._net.external_input.append(input_name)
@@ -355,10 +365,11 @@ class Net(object):
     def AddExternalOutput(self, *outputs):
         """Declares outputs: BlobReferences that this net defines."""
         for output in outputs:
-            assert isinstance(output, BlobReference), \
-                "AddExternalOutput takes BlobReferences, got %s" % type(output).__name__
-            assert self.BlobIsDefined(output), \
-                "blob %s is not defined in net %s" % (output, self.Name())
+            if not isinstance(output, BlobReference):
+                raise NetTypeError("AddExternalOutput takes BlobReferences, got %s"
+                                   % type(output).__name__)
+            if not self.BlobIsDefined(output):
+                raise NetValueError("blob %s is not defined in net %s" % (output, self.Name()))
         for output in outputs:
             self._net.external_output.append(str(output))
 

@@ -59,7 +59,8 @@ class ModelHelper(object):
         return self.param_init_net.Proto()
 
     def AddParameter(self, param, tags=None):
-        assert isinstance(param, core.BlobReference)
+        if not isinstance(param, core.BlobReference):
+            raise TypeError("AddParameter takes a BlobReference, got %s" % type(param).__name__)
         self.params.append(param)
         tags = tags or []
         if "WEIGHT" in tags:

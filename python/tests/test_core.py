@@ -174,12 +174,17 @@ def test_net_external_blob_rules():
     assert isinstance(x, core.BlobReference) and str(x) == "x"
     a, b = net.AddExternalInput("a", core.BlobReference("b"))
     assert str(a) == "a" and str(b) == "b"
-    with pytest.raises(AssertionError, match="already contains an input named x"):
+    # ValueError / TypeError, and AssertionError as Caffe2 raised.
+    with pytest.raises(ValueError, match="already contains an input named x") as e:
         net.AddExternalInput("x")
-    with pytest.raises(AssertionError):
+    assert isinstance(e.value, AssertionError)
+    with pytest.raises(TypeError) as e:
         net.AddExternalOutput("x")  # not a BlobReference
-    with pytest.raises(AssertionError, match="not defined"):
+    assert isinstance(e.value, AssertionError)
+    with pytest.raises(ValueError, match="not defined"):
         net.AddExternalOutput(core.BlobReference("nowhere"))
+    with pytest.raises(ValueError):
+        net.AddExternalInput()
     net.AddExternalOutput(x)
     assert [str(e) for e in net.external_outputs] == ["x"]
     assert [str(e) for e in net.external_inputs] == ["x", "a", "b"]
