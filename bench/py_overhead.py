@@ -12,12 +12,15 @@ without Python):
   RunOperatorOnce  a tiny LRN (Caffe2's doc example: NHWC 1x6x6x1, size 11); target <= 30 us
   FeedBlob+FetchBlob  a 4 MB float32 array in and out, against one numpy.copy of it;
                  target <= 3x
+  binding        one library call through cffi (what the package uses) and through ctypes:
+                 c2_workspace_has_blob (a name), c2_workspace_feed_buffer (an ndarray)
 Caffe2's own figures for the same net (Basics tutorial, 2017 hardware): RunNetOnce 99.6 us,
 RunNet 8.0 us per call.
 
 Timings are only meaningful on a quiet machine: the script refuses to run when the 1-minute
 load average is >= 0.5 (--force overrides, and the output then says so)."""
 import argparse
+import ctypes
 import os
 import platform
 import subprocess
@@ -27,7 +30,9 @@ import time
 
 import numpy as np
 
+import c2rt
 from c2rt import core, workspace
+from c2rt._lib import ffi, lib
 
 CAFFE2_RUNNETONCE_US = 99.6
 CAFFE2_RUNNET_US = 8.0
@@ -80,6 +85,49 @@ def tiny_lrn():
     op = core.CreateOperator("LRN", ["X"], ["Y", "Y_scale"], size=11, alpha=0.001, beta=0.5,
                              bias=2.0, order="NHWC")
     return x, op
+
+
+def binding_rows(scale):
+    """The same two calls through cffi (ABI mode) and ctypes, on the same workspace."""
+    ws = workspace.CurrentWorkspaceObject()._ws
+    workspace.FeedBlob("small", np.ones(4, np.float32))
+    cdll = ctypes.CDLL(c2rt.library_path)
+    cdll.c2_workspace_has_blob.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    cdll.c2_workspace_has_blob.restype = ctypes.c_bool
+    cdll.c2_workspace_feed_buffer.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
+        ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    cdll.c2_workspace_feed_buffer.restype = ctypes.c_int
+    ws_ptr = ctypes.c_void_p(int(ffi.cast("uintptr_t", ws)))
+    arr = np.ones(4, np.float32)
+    dims = (ctypes.c_int64 * 1)(4)
+    err_buf = ctypes.create_string_buffer(ffi.sizeof("c2_error"))
+    has_c, feed_c = lib.c2_workspace_has_blob, lib.c2_workspace_feed_buffer
+    has_t, feed_t = cdll.c2_workspace_has_blob, cdll.c2_workspace_feed_buffer
+    err = ffi.new("c2_error *")
+
+    def cffi_has(n):
+        for _ in range(n):
+            has_c(ws, b"small")
+
+    def ctypes_has(n):
+        for _ in range(n):
+            has_t(ws_ptr, b"small")
+
+    def cffi_feed(n):
+        for _ in range(n):
+            feed_c(ws, b"small", 1, 1, [4], ffi.from_buffer(arr), 16, err)
+
+    def ctypes_feed(n):
+        for _ in range(n):
+            feed_t(ws_ptr, b"small", 1, 1, dims, arr.ctypes.data, 16, err_buf)
+
+    n = 200000 // scale
+    a, b = best_of(cffi_has, n), best_of(ctypes_has, n)
+    c, d = best_of(cffi_feed, n), best_of(ctypes_feed, n)
+    return [("binding: c2_workspace_has_blob", a, b, a / b, "cffi / ctypes", None, ""),
+            ("binding: c2_workspace_feed_buffer (ndarray)", c, d, c / d, "cffi / ctypes", None,
+             "")]
 
 
 def find_loop(build):
@@ -171,14 +219,17 @@ def main():
     rows.append(("FeedBlob+FetchBlob 4 MiB f32", ff_us, copy_us, ff_us / copy_us,
                  "<= 3x numpy.copy", ff_us / copy_us <= 3.0, ""))
 
-    print("c2rt %s Python overhead on %s" % (core.workspace.__name__.split(".")[0], cpu_model()))
+    rows += binding_rows(scale)
+
+    print("c2rt %s: Python overhead on %s" % (c2rt.__version__, cpu_model()))
     print("Python %s, 1-min load %.2f%s%s\n" % (platform.python_version(), load,
                                               "  (--force: busy machine)" if load >= 0.5 else "",
                                               "  (--quick: smoke run)" if args.quick else ""))
     print("| call | Python (us) | C loop / peer (us) | added | target | met | Caffe2 (us) |")
     print("| --- | ---: | ---: | ---: | --- | --- | ---: |")
     for label, py_v, c_v, added, target, met, caffe2 in rows:
-        added_s = ("%.2fx" % added) if "x numpy" in target else ("%.2f us" % added)
+        added_s = ("%.2fx" % added) if "x numpy" in target or "/" in target \
+            else ("%.2f us" % added)
         met_s = "" if met is None else ("yes" if met else "NO")
         print("| %s | %.2f | %.2f | %s | %s | %s | %s |" % (label, py_v, c_v, added_s, target,
                                                          met_s, caffe2))
