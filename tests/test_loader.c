@@ -61,8 +61,8 @@ START_TEST(test_tensor_proto_errors) {
        "tensor 'short': its shape holds 6 elements of FLOAT, but float_data has 5 values"},
       {"tests/tensor_long.pb", C2_ERR_SHAPE, "holds 2 elements of FLOAT, but float_data has 3"},
       {"tests/tensor_bad_dtype.pb", C2_ERR_UNSUPPORTED, "STRING tensors are not supported"},
-      {"tests/tensor_huge.pb", C2_ERR_LIMIT,
-       "tensor 'huge': tensor of 8589934592 elements exceeds the limit of 4294967296 bytes"},
+      {"tests/tensor_huge.pb", C2_ERR_SHAPE,
+       "tensor 'huge': its shape holds 8589934592 elements of FLOAT, but float_data has 1 values"},
       {"tests/tensor_overflow.pb", C2_ERR_LIMIT, "element count of the shape overflows 64 bits"},
       {"tests/tensor_negative_dim.pb", C2_ERR_SHAPE, "dimension 1 is negative (-1)"},
   };
@@ -72,7 +72,15 @@ START_TEST(test_tensor_proto_errors) {
   /* DataType 99 does not exist; protobuf-c accepts any enum value, we do not. */
   const uint8_t bad_enum[] = {0x08, 0x01, 0x10, 0x63, 0x3a, 0x01, 'e'};
   EXPECT_STATUS(c2_load_tensors(ws, bad_enum, sizeof bad_enum, NULL, NULL, &err), C2_ERR_PARSE,
-                &err, "tensor 'e': unknown or unsupported DataType 99");
+                &err, "TensorProto.data_type: unknown DataType 99");
+  /* A tensor larger than the caller allows, with all its data. */
+  const uint8_t two[] = {0x08, 0x02, 0x1a, 0x08, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0x3a, 0x01, 't'};
+  c2_load_limits small = c2_load_limits_default();
+  small.max_tensor_bytes = 7;
+  EXPECT_STATUS(c2_load_tensors(ws, two, sizeof two, NULL, &small, &err), C2_ERR_LIMIT, &err,
+                "tensor 't': tensor of 2 elements (8 bytes) exceeds the limit of 7 bytes");
+  small.max_tensor_bytes = 8;
+  EXPECT_OK(c2_load_tensors(ws, two, sizeof two, NULL, &small, &err), &err);
   /* UINT8 values that do not fit */
   const uint8_t bad_u8[] = {0x08, 0x01, 0x10, 0x06, 0x22, 0x02, 0xac, 0x02, 0x3a, 0x01, 'u'};
   EXPECT_STATUS(c2_load_tensors(ws, bad_u8, sizeof bad_u8, NULL, NULL, &err), C2_ERR_PARSE, &err,
@@ -157,9 +165,9 @@ START_TEST(test_deep_nesting) {
   uint8_t *deep = nested_net(10000, &len);
   ck_assert_uint_gt(len, 100000);
   EXPECT_STATUS(c2_netdef_parse(deep, len, NULL, &net, &err), C2_ERR_LIMIT, &err,
-                "nest deeper than the limit of 64");
+                "nest deeper than the limit of 100");
   free(deep);
-  uint8_t *ok = nested_net(20, &len); /* 61 levels with the outer NetDef */
+  uint8_t *ok = nested_net(33, &len); /* 100 levels with the outer NetDef */
   EXPECT_OK(c2_netdef_parse(ok, len, NULL, &net, &err), &err);
   c2_netdef_free(net);
   c2_load_limits tight = c2_load_limits_default();
@@ -178,10 +186,14 @@ START_TEST(test_allocation_budget) {
   c2_netdef *net;
   EXPECT_STATUS(c2_netdef_parse(bytes, len, NULL, &net, &err), C2_ERR_LIMIT, &err,
                 "needs more than the");
+  /* A caller who expects such nets raises the budget (100,000 of them keep this quick). */
   c2_load_limits roomy = c2_load_limits_default();
   roomy.alloc_per_byte = 400;
-  EXPECT_OK(c2_netdef_parse(bytes, len, &roomy, &net, &err), &err);
-  ck_assert_uint_eq(c2_netdef_num_ops(net), count);
+  roomy.alloc_slack = 0;
+  EXPECT_STATUS(c2_netdef_parse(bytes, 200000, NULL, &net, &err), C2_ERR_LIMIT, &err,
+                "NetDef of 200000 bytes needs more than the 19977216 bytes");
+  EXPECT_OK(c2_netdef_parse(bytes, 200000, &roomy, &net, &err), &err);
+  ck_assert_uint_eq(c2_netdef_num_ops(net), 100000);
   c2_netdef_free(net);
   free(bytes);
 }

@@ -1,5 +1,6 @@
 /* c2run end to end: the built-in demo, --describe on the real AlexNet file, running a net on
  * .npy / TensorProto inputs, and one-line errors with exit status 1. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -177,6 +178,99 @@ START_TEST(test_errors) {
 }
 END_TEST
 
+/* c2run never crashes on hostile files: exit 0 with nothing on stderr, or 1 with exactly one
+ * line "c2run: ...". */
+static void expect_clean_exit(const char *const *args, const char *file) {
+  run_result r = run_c2run(args);
+  size_t len = strlen(r.err);
+  ck_assert_msg(r.status == 0 || r.status == 1, "%s (as %s): exit status %d, stderr: %s", file,
+                args[0], r.status, r.err);
+  if (r.status == 0)
+    ck_assert_msg(len == 0, "%s (as %s): exit 0 but stderr: %s", file, args[0], r.err);
+  else
+    ck_assert_msg(len > 7 && strncmp(r.err, "c2run: ", 7) == 0 &&
+                      strchr(r.err, '\n') == r.err + len - 1,
+                  "%s (as %s): stderr is not one 'c2run: ' line: '%s'", file, args[0], r.err);
+  free_result(&r);
+}
+
+/* Every file a fuzz target starts from or once crashed on, and every test fixture and model:
+ * as a net (binary, and as text through protoc), to --describe, and as an input file. */
+static void each_file(const char *dir, const char *suffix, int *count) {
+  DIR *d = opendir(dir);
+  ck_assert_msg(d != NULL, "cannot open %s", dir);
+  char text_dir[] = "/tmp/c2rt-corpus-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(text_dir));
+  for (struct dirent *e; (e = readdir(d));) {
+    size_t n = strlen(e->d_name), m = strlen(suffix);
+    if (e->d_name[0] == '.' || n < m || strcmp(e->d_name + n - m, suffix) != 0 ||
+        strcmp(e->d_name, "README.md") == 0)
+      continue;
+    char file[4200], as_text[4300], input[4300];
+    snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
+    snprintf(as_text, sizeof as_text, "%s/net.pbtxt", text_dir);
+    ck_assert_int_eq(symlink(file, as_text), 0);
+    snprintf(input, sizeof input, "X=%s", file);
+    const char *as_net[] = {file, NULL};
+    const char *described[] = {"--describe", file, NULL};
+    const char *text_net[] = {as_text, NULL};
+    const char *as_input[] = {test_build_path("models/lrn_example.pb"), "--input", input, NULL};
+    expect_clean_exit(as_net, file);
+    expect_clean_exit(described, file);
+    expect_clean_exit(text_net, file);
+    expect_clean_exit(as_input, file);
+    unlink(as_text);
+    (*count)++;
+  }
+  closedir(d);
+  rmdir(text_dir);
+}
+
+START_TEST(test_corpus_never_crashes) {
+  int count = 0;
+  const char *targets[] = {"netdef", "tensor", "npy"};
+  for (int t = 0; t < 3; t++) {
+    char dir[256];
+    snprintf(dir, sizeof dir, "fuzz/corpus/%s", targets[t]);
+    each_file(test_source_path(dir), "", &count);
+  }
+  each_file(test_build_path("fuzz"), ".pb", &count); /* compiled seeds (when built) */
+  each_file(test_build_path("tests"), ".pb", &count);
+  each_file(test_build_path("models"), ".pb", &count);
+  each_file(test_source_path("models/bvlc_alexnet"), ".pb", &count);
+  ck_assert_int_ge(count, 25);
+  printf("c2run: %d corpus files, each as a net, as text, described and as an input: exit 0 or "
+         "1 with one line\n",
+         count);
+  fflush(stdout);
+}
+END_TEST
+
+/* A tiny net asking for 10 GB fails on c2run's memory cap, with one line. */
+START_TEST(test_max_memory) {
+  c2_netdef *def;
+  c2_opdef *op;
+  c2_error err;
+  const char *out[] = {"Y"};
+  const int64_t shape[] = {50000, 50000};
+  EXPECT_OK(c2_netdef_new("big", &def, &err), &err);
+  EXPECT_OK(c2_opdef_new("ConstantFill", 0, NULL, 1, out, &op, &err), &err);
+  EXPECT_OK(c2_opdef_add_arg_ints(op, "shape", shape, 2, &err), &err);
+  EXPECT_OK(c2_netdef_add_op_take(def, op, &err), &err);
+  char path[] = "/tmp/c2rt-big-XXXXXX";
+  close(mkstemp(path));
+  EXPECT_OK(c2_netdef_save_file(def, path, &err), &err);
+  c2_netdef_free(def);
+  const char *capped[] = {path, "--max-memory", "64M", NULL};
+  expect_one_line_error(capped, "op #0 (ConstantFill): a tensor of 10000000000 bytes would bring "
+                                "the workspace's tensors to 10000000000 bytes, over its limit of "
+                                "67108864");
+  const char *bad[] = {path, "--max-memory", "lots", NULL};
+  expect_one_line_error(bad, "--max-memory expects a byte count such as 512M, got 'lots'");
+  unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("c2run");
@@ -185,6 +279,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_describe_alexnet);
   tcase_add_test(tc, test_run_net_with_inputs);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_corpus_never_crashes);
+  tcase_add_test(tc, test_max_memory);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,8 +1,10 @@
 /* c2run: run a Caffe2 net file on inputs from .npy / TensorProto files, or describe what it
  * holds. With no arguments it runs Caffe2's LRN documentation example on built-in data. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lrn_doc_example.h"
 #include "tool_util.h"
@@ -12,11 +14,13 @@ static const char *const TOOL = "c2run";
 static void usage(FILE *f) {
   fputs("usage: c2run                                   run the LRN doc example (lrn_op_example)\n"
         "       c2run NET [--init INIT.pb] [--input NAME=FILE]... [--output NAME[=FILE.npy]]...\n"
+        "                 [--max-memory BYTES[K|M|G]]\n"
         "       c2run --describe NET\n"
         "       c2run --version | --help\n"
         "NET is a NetDef in binary (.pb) or text (.pbtxt, through protoc). Input FILEs are .npy\n"
         "or TensorProto(s) (told apart by content). Outputs default to the net's external_output; each is printed, or\n"
-        "saved as .npy when a file is given.\n",
+        "saved as .npy when a file is given. The tensors of a run may hold at most --max-memory\n"
+        "(default: half the physical memory), so that a hostile net fails instead of exhausting it.\n",
         f);
 }
 
@@ -153,12 +157,33 @@ static void feed_input(c2_workspace *ws, const binding *b) {
   }
 }
 
+/* "512M", "2G", "1000": bytes; 0 on a malformed value. */
+static uint64_t parse_bytes(const char *text) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || end == text || text[0] == '-') return 0;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  else if (*end == 'M' || *end == 'm') shift = 20;
+  else if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift) end++;
+  if (*end || v > (UINT64_MAX >> shift)) return 0;
+  return (uint64_t)v << shift;
+}
+
+static uint64_t half_physical_memory(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 2 : UINT64_MAX;
+}
+
 static void run_net(const char *path, const char *init, binding *inputs, int n_inputs,
-                    binding *outputs, int n_outputs) {
+                    binding *outputs, int n_outputs, uint64_t max_memory) {
   c2_error err = {0};
   c2_workspace *ws;
   c2_netdef *net;
   if (c2_workspace_new(&ws, &err)) tool_fail_err(TOOL, &err);
+  c2_workspace_set_memory_limit(ws, max_memory);
   if (init) {
     c2_netdef *init_net;
     if (tool_load_net(init, &init_net, &err) || c2_run_net_once(ws, init_net, NULL, &err))
@@ -204,6 +229,7 @@ int main(int argc, char **argv) {
   binding inputs[64], outputs[64];
   int n_inputs = 0, n_outputs = 0;
   bool describe_only = false;
+  uint64_t max_memory = half_physical_memory();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_value = i + 1 < argc;
@@ -215,6 +241,10 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(a, "--describe") == 0) {
       describe_only = true;
+    } else if (strcmp(a, "--max-memory") == 0 && has_value) {
+      max_memory = parse_bytes(argv[++i]);
+      if (!max_memory)
+        tool_fail(TOOL, "--max-memory expects a byte count such as 512M, got '%s'", argv[i]);
     } else if (strcmp(a, "--init") == 0 && has_value) {
       init = argv[++i];
     } else if (strcmp(a, "--input") == 0 && has_value) {
@@ -233,6 +263,6 @@ int main(int argc, char **argv) {
   }
   if (!net) tool_fail(TOOL, "no net given (try --help)");
   if (describe_only) describe(net);
-  else run_net(net, init, inputs, n_inputs, outputs, n_outputs);
+  else run_net(net, init, inputs, n_inputs, outputs, n_outputs, max_memory);
   return 0;
 }

@@ -9,14 +9,33 @@
 extern "C" {
 #endif
 
-/* Limits for one load. Start from c2_load_limits_default() and raise what you need. */
+/* Limits for one load. Start from c2_load_limits_default() and raise what you need.
+ *
+ * The defaults accept every real Caffe2 file we know of and refuse the known blow-ups:
+ *  - max_file_bytes 1 GiB: Caffe2's own protobuf total-bytes limit. Protobuf messages are also
+ *    capped at 2 GiB - 1 whatever this says (the protobuf format's limit; protobuf-c counts
+ *    repeated elements in 32 bits).
+ *  - max_depth 100: protobuf C++'s default recursion limit, so whatever Caffe2 parsed, we parse.
+ *    Clamped to C2_LOAD_MAX_DEPTH_CEILING, because protobuf-c recurses once per level.
+ *  - alloc_per_byte 16 + alloc_slack 16 MiB: memory the parser may request in total (every
+ *    allocation counts, frees are not refunded), proportional to the input. A model-zoo init net
+ *    (GivenTensorFill ops with unpacked float lists, ~5 bytes per float) needs ~7-14 bytes per
+ *    input byte, because protobuf-c keeps a 32-byte record per float while it parses; 2 MB of
+ *    empty `op {}` records would need ~100 bytes per input byte and are refused.
+ *  - max_string_bytes 1 MiB: names, types, engines, debug_info (string fields, not bytes fields
+ *    such as raw_data or Argument.s).
+ *  - max_tensor_bytes 4 GiB: the largest tensor a TensorProto may describe. */
 typedef struct c2_load_limits {
   uint64_t max_file_bytes;   /* largest file or buffer accepted */
   int max_depth;             /* deepest message nesting (NetDef in Argument.n counts) */
-  uint64_t alloc_per_byte;   /* decoded memory allowed per input byte ... */
+  uint64_t alloc_per_byte;   /* parser memory allowed per input byte ... */
   uint64_t alloc_slack;      /* ... plus this many bytes */
   uint64_t max_tensor_bytes; /* largest single tensor a TensorProto may describe */
+  uint64_t max_string_bytes; /* longest string field (names, types, ...) */
 } c2_load_limits;
+
+/* max_depth above this is treated as this. */
+#define C2_LOAD_MAX_DEPTH_CEILING 1000
 
 C2_API c2_load_limits c2_load_limits_default(void);
 
@@ -36,7 +55,8 @@ C2_API c2_status c2_netdef_load_file(const char *path, const c2_load_limits *lim
 C2_API c2_status c2_netdef_save_file(const c2_netdef *net, const char *path, c2_error *err);
 
 /* Tensors from a TensorProto or a TensorProtos message. The first field tells them apart: a
- * TensorProtos starts with field 1 as a length-delimited record. Each tensor is checked (dtype
+ * TensorProtos starts with field 1 as a length-delimited record (bytes that start so but are
+ * only valid as a TensorProto, one with packed dims, load as that). Each tensor is checked (dtype
  * known and storable, dims non-negative and not overflowing, data length equal to the element
  * count) and stored in ws under its name; `name` (may be NULL) renames a single unnamed tensor,
  * or picks one tensor by name out of several. */

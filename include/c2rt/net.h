@@ -16,7 +16,10 @@ typedef struct c2_net c2_net;
  * registry. Checks, as Caffe2 does: net type known, no op with node_name set, every op input
  * known from external_input or an earlier op (when external_input is not empty), every
  * external_output produced, each op's schema, device and engine, input blobs present in ws.
- * Output blobs are created (empty). The net borrows ws and must be freed before it. */
+ * Output blobs are created (empty). The net borrows ws and must be freed before it.
+ * On failure *out is set to NULL and nothing else changes, except that output blobs created
+ * before the failing op stay in ws (empty), as in Caffe2. A NULL net is safe everywhere below:
+ * c2_net_run returns C2_ERR_INVALID_ARGUMENT, c2_net_free does nothing. */
 C2_API c2_status c2_net_new(c2_workspace *ws, const c2_netdef *def, const c2_registry *reg,
                             c2_net **out, c2_error *err);
 C2_API void c2_net_free(c2_net *net);
@@ -35,7 +38,9 @@ C2_API c2_status c2_run_net_once(c2_workspace *ws, const c2_netdef *def, const c
 
 /* Nets kept by the workspace under their NetDef name (Caffe2 CreateNet / RunNet). The def must
  * have a name field (it may be empty). An existing net of that name is an error unless
- * overwrite is set, in which case the old net is freed before the new one is built. */
+ * overwrite is set, in which case the old net is freed before the new one is built. A net whose
+ * creation failed does not exist: running it by name is C2_ERR_NOT_FOUND (and with overwrite,
+ * the old net of that name is gone too, as in Caffe2). */
 C2_API c2_status c2_workspace_create_net(c2_workspace *ws, const c2_netdef *def, bool overwrite,
                                          const c2_registry *reg, c2_error *err);
 C2_API c2_status c2_workspace_run_net(c2_workspace *ws, const char *name, int num_iter,

@@ -36,6 +36,16 @@ C2_API c2_status c2_workspace_blob_names(const c2_workspace *ws, const char ***n
 C2_API c2_status c2_workspace_feed(c2_workspace *ws, const char *name, c2_dtype dtype, int ndim,
                                    const int64_t *dims, const void *data, c2_error *err);
 
+/* Caps the bytes of tensor data the workspace's blobs hold together (default UINT64_MAX: no cap,
+ * as in Caffe2). Set it when nets come from elsewhere: a 100-byte NetDef can ask a fill op for
+ * 10 GB. A resize, feed or load that would cross it fails with C2_ERR_LIMIT and changes
+ * nothing; a cap below what is held already only stops growth. Op scratch memory is not
+ * counted. */
+C2_API void c2_workspace_set_memory_limit(c2_workspace *ws, uint64_t bytes);
+C2_API uint64_t c2_workspace_memory_limit(const c2_workspace *ws);
+/* Bytes of tensor storage the blobs hold now. */
+C2_API uint64_t c2_workspace_memory_used(const c2_workspace *ws);
+
 /* Threads that ops of this workspace may use (>= 1). */
 C2_API void c2_workspace_set_num_threads(c2_workspace *ws, int num_threads);
 C2_API int c2_workspace_num_threads(const c2_workspace *ws);

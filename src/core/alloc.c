@@ -6,48 +6,65 @@
 
 #include "c2rt/common.h"
 
-/* Remaining successful allocations before injected failures; negative = injection off. */
+/* Fault injection: successful allocations left before the injected failure (negative = off),
+ * and whether only that one fails or every one after it. */
 static _Atomic long fail_budget = -1;
+static _Atomic bool fail_once = false;
 static _Atomic long alloc_count = 0;
+/* Blocks handed out and not yet released through c2__free / c2_free. */
+static _Atomic long live_blocks = 0;
 
 static int injected_failure(void) {
   atomic_fetch_add(&alloc_count, 1);
   long budget = atomic_load(&fail_budget);
   if (budget < 0) return 0;
-  if (budget == 0) return 1;
+  if (budget == 0) {
+    if (atomic_load(&fail_once)) atomic_store(&fail_budget, -1);
+    return 1;
+  }
   atomic_fetch_sub(&fail_budget, 1);
   return 0;
 }
 
-long c2__alloc_fail_after(long n) {
+static long arm(long n, bool once) {
   long count = atomic_exchange(&alloc_count, 0);
+  atomic_store(&fail_once, once);
   atomic_store(&fail_budget, n);
   return count;
 }
 
+long c2__alloc_fail_after(long n) { return arm(n, false); }
+long c2__alloc_fail_only(long n) { return arm(n, true); }
 long c2__alloc_count(void) { return atomic_load(&alloc_count); }
+long c2__alloc_live(void) { return atomic_load(&live_blocks); }
+
+static void *counted(void *p) {
+  if (p) atomic_fetch_add(&live_blocks, 1);
+  return p;
+}
 
 void *c2__malloc(size_t size) {
   if (injected_failure()) return NULL;
-  return malloc(size ? size : 1);
+  return counted(malloc(size ? size : 1));
 }
 
 void *c2__calloc(size_t count, size_t size) {
   if (injected_failure()) return NULL;
-  if (count == 0 || size == 0) return calloc(1, 1);
-  return calloc(count, size);
+  if (count == 0 || size == 0) return counted(calloc(1, 1));
+  return counted(calloc(count, size));
 }
 
 void *c2__realloc(void *ptr, size_t size) {
   if (injected_failure()) return NULL;
-  return realloc(ptr, size ? size : 1);
+  void *p = realloc(ptr, size ? size : 1);
+  return ptr ? p : counted(p);
 }
 
 void *c2__aligned_alloc(size_t size) {
   if (injected_failure()) return NULL;
   size_t rounded = (size + 63) & ~(size_t)63;
   if (rounded < size) return NULL; /* overflow */
-  return aligned_alloc(64, rounded ? rounded : 64);
+  return counted(aligned_alloc(64, rounded ? rounded : 64));
 }
 
 char *c2__strndup(const char *s, size_t n) {
@@ -60,6 +77,9 @@ char *c2__strndup(const char *s, size_t n) {
 
 char *c2__strdup(const char *s) { return c2__strndup(s, strlen(s)); }
 
-void c2__free(void *ptr) { free(ptr); }
+void c2__free(void *ptr) {
+  if (ptr) atomic_fetch_sub(&live_blocks, 1);
+  free(ptr);
+}
 
-void c2_free(void *ptr) { free(ptr); }
+void c2_free(void *ptr) { c2__free(ptr); }

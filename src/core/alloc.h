@@ -17,9 +17,15 @@ char *c2__strndup(const char *s, size_t n);
 void c2__free(void *ptr);
 
 /* Fault injection for tests: after `n` more successful allocations, every allocation fails
- * (n < 0 turns injection off). Returns how many allocations succeeded since the last call. */
+ * (n < 0 turns injection off). Returns how many allocations were attempted since the last
+ * call of either function. */
 long c2__alloc_fail_after(long n);
-/* Allocations made since the last c2__alloc_fail_after call. */
+/* The same, but only that one allocation fails; the ones after it succeed again. */
+long c2__alloc_fail_only(long n);
+/* Allocations attempted since the last c2__alloc_fail_after / c2__alloc_fail_only call. */
 long c2__alloc_count(void);
+/* Blocks allocated here and not yet released through c2__free / c2_free: a test that does the
+ * same work twice sees the same number before and after, or something leaked. */
+long c2__alloc_live(void);
 
 #endif

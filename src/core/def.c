@@ -1,5 +1,5 @@
 /* Building, reading and packing OperatorDef / NetDef trees. Every piece is allocated on its own
- * with c2__malloc so that protobuf_c_message_free_unpacked(msg, NULL) releases any tree, whether
+ * with c2__malloc so that protobuf_c_message_free_unpacked releases any tree, whether
  * it came from the parser or from these builders. */
 #include <inttypes.h>
 #include <stddef.h>
@@ -59,7 +59,7 @@ c2_status c2_opdef_new(const char *type, size_t n_inputs, const char *const *inp
 }
 
 void c2_opdef_free(c2_opdef *op) {
-  if (op) protobuf_c_message_free_unpacked(&op->base, NULL);
+  if (op) c2__message_free(&op->base);
 }
 
 /* Deep copy of any message through the wire format: exact, and it keeps unknown fields. */
@@ -147,7 +147,7 @@ static c2_status new_arg(c2_opdef *op, const char *name, Caffe2__Argument **out,
 
 static void drop_last_arg(c2_opdef *op) {
   op->n_arg--;
-  protobuf_c_message_free_unpacked(&op->arg[op->n_arg]->base, NULL);
+  c2__message_free(&op->arg[op->n_arg]->base);
 }
 
 c2_status c2_opdef_add_arg_int(c2_opdef *op, const char *name, int64_t value, c2_error *err) {
@@ -251,7 +251,7 @@ size_t c2_opdef_remove_arg(c2_opdef *op, const char *name) {
   for (size_t i = 0; i < op->n_arg; i++) {
     Caffe2__Argument *arg = op->arg[i];
     if (arg->name && strcmp(arg->name, name) == 0) {
-      protobuf_c_message_free_unpacked(&arg->base, NULL);
+      c2__message_free(&arg->base);
       removed++;
     } else {
       op->arg[kept++] = arg;
@@ -359,7 +359,7 @@ c2_status c2_netdef_new(const char *name, c2_netdef **out, c2_error *err) {
 }
 
 void c2_netdef_free(c2_netdef *net) {
-  if (net) protobuf_c_message_free_unpacked(&net->base, NULL);
+  if (net) c2__message_free(&net->base);
 }
 
 c2_status c2_netdef_copy(const c2_netdef *src, c2_netdef **out, c2_error *err) {
@@ -449,4 +449,9 @@ static void pb_free(void *data, void *ptr) {
 ProtobufCAllocator c2__pb_allocator(void) {
   ProtobufCAllocator a = {pb_alloc, pb_free, NULL};
   return a;
+}
+
+void c2__message_free(ProtobufCMessage *msg) {
+  ProtobufCAllocator a = c2__pb_allocator();
+  if (msg) protobuf_c_message_free_unpacked(msg, &a);
 }

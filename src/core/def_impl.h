@@ -16,5 +16,8 @@ c2_status c2__message_copy(const ProtobufCMessage *src, const ProtobufCMessageDe
                            ProtobufCMessage **out, c2_error *err);
 /* protobuf-c allocator over c2__malloc/c2__free (fault injection sees parser allocations). */
 ProtobufCAllocator c2__pb_allocator(void);
+/* Frees a message tree through c2__free (NULL is allowed), so that the live-block count of
+ * alloc.c sees every release. */
+void c2__message_free(ProtobufCMessage *msg);
 
 #endif

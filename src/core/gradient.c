@@ -125,7 +125,7 @@ static c2_status decorate(const c2_grad_ctx *g, c2_opdef *op, c2_error *err) {
   const c2_opdef *fwd = g->def;
   c2_status st = C2_OK;
   if (g->copy_device && fwd->device_option) {
-    if (op->device_option) protobuf_c_message_free_unpacked(&op->device_option->base, NULL);
+    if (op->device_option) c2__message_free(&op->device_option->base);
     op->device_option = NULL;
     st = c2__message_copy(&fwd->device_option->base, &caffe2__device_option__descriptor,
                           (ProtobufCMessage **)&op->device_option, err);

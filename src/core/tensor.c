@@ -76,15 +76,54 @@ c2_status c2_tensor_new(c2_tensor **out, c2_error *err) {
   return C2_OK;
 }
 
+/* Frees the storage and credits the budget; dtype and shape are left to the caller. */
+static void release(c2_tensor *t) {
+  if (t->budget) t->budget->used -= t->capacity;
+  c2__free(t->data);
+  t->data = NULL;
+  t->capacity = 0;
+}
+
 void c2_tensor_free(c2_tensor *t) {
   if (!t) return;
-  c2__free(t->data);
+  release(t);
   c2__free(t);
 }
 
 void c2_tensor_reset(c2_tensor *t) {
-  c2__free(t->data);
+  release(t);
+  c2_mem_budget *budget = t->budget;
   memset(t, 0, sizeof *t);
+  t->budget = budget;
+}
+
+static c2_status over_budget(const c2_tensor *t, size_t nbytes, c2_error *err) {
+  return c2_error_set(err, C2_ERR_LIMIT,
+                      "a tensor of %zu bytes would bring the workspace's tensors to %llu bytes, "
+                      "over its limit of %llu (c2_workspace_set_memory_limit)",
+                      nbytes, (unsigned long long)(t->budget->used - t->capacity + nbytes),
+                      (unsigned long long)t->budget->limit);
+}
+
+/* Whether t's budget can hold t with nbytes of storage instead of its current capacity. */
+static bool fits(const c2_tensor *t, size_t nbytes) {
+  if (!t->budget) return true;
+  uint64_t others = t->budget->used - t->capacity;
+  return nbytes <= t->budget->limit && others <= t->budget->limit - nbytes;
+}
+
+c2_status c2__tensor_move(c2_tensor *dst, c2_tensor *src, c2_error *err) {
+  if (dst == src) return C2_OK;
+  if (!fits(dst, src->capacity)) return over_budget(dst, src->capacity, err);
+  release(dst);
+  if (src->budget) src->budget->used -= src->capacity;
+  if (dst->budget) dst->budget->used += src->capacity;
+  c2_mem_budget *dst_budget = dst->budget, *src_budget = src->budget;
+  *dst = *src;
+  dst->budget = dst_budget;
+  memset(src, 0, sizeof *src);
+  src->budget = src_budget;
+  return C2_OK;
 }
 
 c2_status c2_tensor_resize(c2_tensor *t, c2_dtype dtype, int ndim, const int64_t *dims,
@@ -101,13 +140,15 @@ c2_status c2_tensor_resize(c2_tensor *t, c2_dtype dtype, int ndim, const int64_t
                         (long long)numel);
   size_t nbytes = (size_t)numel * esize;
   if (nbytes > t->capacity) {
+    if (!fits(t, nbytes)) return over_budget(t, nbytes, err);
     void *data = c2__aligned_alloc(nbytes);
     if (!data)
       return c2_error_set(err, C2_ERR_NOMEM, "out of memory allocating %zu bytes of tensor data",
                           nbytes);
-    c2__free(t->data);
+    release(t);
     t->data = data;
     t->capacity = nbytes;
+    if (t->budget) t->budget->used += nbytes;
   }
   t->dtype = dtype;
   t->ndim = ndim;

@@ -16,6 +16,7 @@ c2_status c2_workspace_new(c2_workspace **out, c2_error *err) {
   c2_workspace *ws = c2__calloc(1, sizeof *ws);
   if (!ws) return c2_error_set(err, C2_ERR_NOMEM, "out of memory allocating a workspace");
   ws->num_threads = online_cores();
+  ws->memory.limit = UINT64_MAX;
   *out = ws;
   return C2_OK;
 }
@@ -60,6 +61,7 @@ c2_status c2__workspace_blob_entry(c2_workspace *ws, const char *name, bool crea
   blob->name = c2__strdup(name);
   if (!blob->name) goto oom;
   if (c2_tensor_new(&blob->tensor, NULL)) goto oom;
+  blob->tensor->budget = &ws->memory;
   int c2__hash_oom = 0;
   HASH_ADD_KEYPTR(hh, ws->blobs, blob->name, strlen(blob->name), blob);
   if (c2__hash_oom) goto oom;
@@ -145,6 +147,10 @@ c2_status c2_workspace_feed(c2_workspace *ws, const char *name, c2_dtype dtype, 
   }
   return C2_OK;
 }
+
+void c2_workspace_set_memory_limit(c2_workspace *ws, uint64_t bytes) { ws->memory.limit = bytes; }
+uint64_t c2_workspace_memory_limit(const c2_workspace *ws) { return ws->memory.limit; }
+uint64_t c2_workspace_memory_used(const c2_workspace *ws) { return ws->memory.used; }
 
 void c2_workspace_set_num_threads(c2_workspace *ws, int num_threads) {
   ws->num_threads = num_threads < 1 ? 1 : num_threads;

@@ -5,6 +5,7 @@
 
 #include "c2rt/workspace.h"
 #include "hash.h"
+#include "tensor_impl.h"
 
 typedef struct c2_ws_blob {
   char *name;
@@ -27,6 +28,7 @@ struct c2_workspace {
   c2_ws_net *nets;
   int num_threads;
   struct c2_threadpool *pool; /* started on the first parallel loop, NULL until then */
+  c2_mem_budget memory;       /* bytes of tensor storage held by the blobs, and the cap */
 };
 
 /* The blob entry for name, created when absent and `create` is set; NULL when absent (or on

@@ -1,6 +1,7 @@
 /* The one list of built-in op families, and the default registry that holds them. No
  * constructor magic: a static link never loses an op. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ops.h"
@@ -30,26 +31,30 @@ c2_status c2_register_builtin_ops(c2_registry *reg, c2_error *err) {
   return C2_OK;
 }
 
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static c2_registry *default_registry;
-static c2_error default_error;
-
-static void make_default(void) {
-  c2_registry *reg;
-  if (c2_registry_new(&reg, &default_error)) return;
-  if (c2_register_builtin_ops(reg, &default_error)) {
-    c2_registry_free(reg);
-    return;
-  }
-  default_registry = reg;
-}
+/* Built under a lock on first use. A failure (out of memory) is returned and not remembered, so
+ * that a later call can still succeed; pthread_once would make one failure permanent. */
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static c2_registry *_Atomic default_registry;
 
 c2_status c2_registry_default(const c2_registry **out, c2_error *err) {
-  pthread_once(&default_once, make_default);
-  if (!default_registry) {
-    if (err) *err = default_error;
-    return default_error.code ? default_error.code : C2_ERR_INTERNAL;
+  c2_registry *reg = atomic_load_explicit(&default_registry, memory_order_acquire);
+  if (!reg) {
+    pthread_mutex_lock(&default_lock);
+    reg = atomic_load_explicit(&default_registry, memory_order_relaxed);
+    c2_status st = C2_OK;
+    if (!reg) {
+      st = c2_registry_new(&reg, err);
+      if (!st) st = c2_register_builtin_ops(reg, err);
+      if (st) {
+        c2_registry_free(reg);
+        reg = NULL;
+      } else {
+        atomic_store_explicit(&default_registry, reg, memory_order_release);
+      }
+    }
+    pthread_mutex_unlock(&default_lock);
+    if (st) return st;
   }
-  *out = default_registry;
+  *out = reg;
   return C2_OK;
 }

@@ -3,20 +3,24 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/alloc.h"
+#include "../core/def_impl.h"
 #include "c2rt/caffe2.pb-c.h"
 #include "c2rt/def.h"
 #include "c2rt/loader.h"
 #include "loader_impl.h"
 
+/* Why these values: see c2_load_limits in loader.h; the measurements are in README.md. */
 c2_load_limits c2_load_limits_default(void) {
   c2_load_limits l = {
-      .max_file_bytes = 1ull << 30, /* Caffe2's own total-bytes limit for protobufs */
-      .max_depth = 64,
-      .alloc_per_byte = 8,
-      .alloc_slack = 64ull << 20,
+      .max_file_bytes = 1ull << 30,
+      .max_depth = 100,
+      .alloc_per_byte = 16,
+      .alloc_slack = 16ull << 20,
       .max_tensor_bytes = 4ull << 30,
+      .max_string_bytes = 1ull << 20,
   };
   return l;
 }
@@ -27,24 +31,40 @@ const c2_load_limits *c2__limits_or_default(const c2_load_limits *limits, c2_loa
   return store;
 }
 
+static c2_status too_large(const char *path, const c2_load_limits *limits, c2_error *err) {
+  return c2_error_set(err, C2_ERR_LIMIT,
+                      "'%s' is larger than the limit of %llu bytes (c2_load_limits.max_file_bytes)",
+                      path, (unsigned long long)limits->max_file_bytes);
+}
+
 c2_status c2_read_file(const char *path, const c2_load_limits *limits, uint8_t **bytes,
                        size_t *len, c2_error *err) {
   c2_load_limits store;
   limits = c2__limits_or_default(limits, &store);
+  /* Reading one byte past the limit tells "at the limit" from "over it". */
+  size_t over = limits->max_file_bytes >= SIZE_MAX - 1 ? SIZE_MAX - 1
+                                                       : (size_t)limits->max_file_bytes + 1;
   FILE *f = fopen(path, "rb");
   if (!f) return c2_error_set(err, C2_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-  size_t cap = 1 << 16, used = 0;
+  /* A regular file's size is known up front: refuse a large one before reading it, and read
+   * the others (pipes, devices) in growing chunks. */
+  struct stat info;
+  size_t cap = 1 << 16;
+  if (fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode)) {
+    if ((uint64_t)info.st_size > limits->max_file_bytes) {
+      fclose(f);
+      return too_large(path, limits, err);
+    }
+    cap = (size_t)info.st_size + 1;
+  }
+  if (cap > over) cap = over;
+  size_t used = 0;
   uint8_t *buf = c2__malloc(cap);
   c2_status st = buf ? C2_OK : c2_error_set(err, C2_ERR_NOMEM, "out of memory reading '%s'", path);
   while (!st) {
     if (used == cap) {
-      if (cap >= limits->max_file_bytes + 1) {
-        st = c2_error_set(err, C2_ERR_LIMIT, "'%s' is larger than the limit of %llu bytes", path,
-                          (unsigned long long)limits->max_file_bytes);
-        break;
-      }
-      size_t next = cap * 2 > limits->max_file_bytes + 1 ? (size_t)limits->max_file_bytes + 1
-                                                          : cap * 2;
+      if (cap >= over) break;
+      size_t next = cap > over / 2 ? over : cap * 2;
       uint8_t *grown = c2__realloc(buf, next);
       if (!grown) {
         st = c2_error_set(err, C2_ERR_NOMEM, "out of memory reading '%s'", path);
@@ -61,9 +81,7 @@ c2_status c2_read_file(const char *path, const c2_load_limits *limits, uint8_t *
     }
   }
   fclose(f);
-  if (!st && used > limits->max_file_bytes)
-    st = c2_error_set(err, C2_ERR_LIMIT, "'%s' is larger than the limit of %llu bytes", path,
-                      (unsigned long long)limits->max_file_bytes);
+  if (!st && used > limits->max_file_bytes) st = too_large(path, limits, err);
   if (st) {
     c2__free(buf);
     return st;
@@ -75,9 +93,12 @@ c2_status c2_read_file(const char *path, const c2_load_limits *limits, uint8_t *
 
 /* ---- parsing with an allocation budget ---- */
 
+/* Counts every byte protobuf-c asks for; frees are not refunded (free() does not tell the size),
+ * so the budget bounds the total requested, which bounds the peak. */
 typedef struct budget {
   uint64_t left;
-  bool exceeded;
+  bool exceeded; /* a request was over the budget */
+  bool nomem;    /* the system allocator failed */
 } budget;
 
 static void *budget_alloc(void *data, size_t size) {
@@ -87,12 +108,20 @@ static void *budget_alloc(void *data, size_t size) {
     return NULL;
   }
   b->left -= size;
-  return c2__malloc(size);
+  void *p = c2__malloc(size);
+  if (!p) b->nomem = true;
+  return p;
 }
 
 static void budget_free(void *data, void *ptr) {
   (void)data;
   c2__free(ptr);
+}
+
+static uint64_t allowance_for(size_t len, const c2_load_limits *limits) {
+  if (limits->alloc_per_byte && len > (UINT64_MAX - limits->alloc_slack) / limits->alloc_per_byte)
+    return UINT64_MAX;
+  return limits->alloc_slack + (uint64_t)len * limits->alloc_per_byte;
 }
 
 c2_status c2__unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *bytes, size_t len,
@@ -105,11 +134,8 @@ c2_status c2__unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *byte
                         what, len, (unsigned long long)limits->max_file_bytes);
   c2_status st = c2__wire_check(desc, bytes, len, limits, err);
   if (st) return st;
-  uint64_t allowance = limits->alloc_slack;
-  if (limits->alloc_per_byte && len > (UINT64_MAX - allowance) / limits->alloc_per_byte)
-    allowance = UINT64_MAX;
-  else allowance += (uint64_t)len * limits->alloc_per_byte;
-  budget b = {.left = allowance, .exceeded = false};
+  uint64_t allowance = allowance_for(len, limits);
+  budget b = {.left = allowance};
   ProtobufCAllocator alloc = {budget_alloc, budget_free, &b};
   ProtobufCMessage *msg = protobuf_c_message_unpack(desc, &alloc, len, bytes);
   if (!msg) {
@@ -118,8 +144,17 @@ c2_status c2__unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *byte
                           "%s of %zu bytes needs more than the %llu bytes of memory allowed for "
                           "it (raise c2_load_limits.alloc_per_byte / alloc_slack)",
                           what, len, (unsigned long long)allowance);
+    if (b.nomem)
+      return c2_error_set(err, C2_ERR_NOMEM, "out of memory parsing a %s of %zu bytes", what,
+                          len);
+    /* The wire check should have caught it; protobuf-c gives no reason. */
     return c2_error_set(err, C2_ERR_PARSE, "%s: the bytes are not a valid %s message", what,
                         what);
+  }
+  st = c2__validate_message(msg, limits, err);
+  if (st) {
+    c2__message_free(msg);
+    return st;
   }
   *out = msg;
   return C2_OK;

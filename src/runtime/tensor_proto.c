@@ -1,13 +1,15 @@
 /* TensorProto(s) -> tensors, each checked against its dims and dtype before any data is copied. */
+#include <stdint.h>
 #include <string.h>
 
 #include "../core/alloc.h"
+#include "../core/def_impl.h"
 #include "../core/tensor_impl.h"
 #include "c2rt/caffe2.pb-c.h"
 #include "loader_impl.h"
 
 /* Where each dtype keeps its values in a TensorProto (Caffe2's serializer). */
-typedef enum { FROM_FLOAT, FROM_DOUBLE, FROM_INT32, FROM_INT64, FROM_BYTES } source;
+typedef enum { FROM_FLOAT, FROM_DOUBLE, FROM_INT32, FROM_INT64, FROM_BYTES, FROM_STRINGS } source;
 
 static bool dtype_source(int dtype, source *src) {
   switch (dtype) {
@@ -22,14 +24,21 @@ static bool dtype_source(int dtype, source *src) {
     case C2_DTYPE_UINT16:
     case C2_DTYPE_INT16:
     case C2_DTYPE_FLOAT16: *src = FROM_INT32; return true;
+    case 4: *src = FROM_STRINGS; return true; /* STRING */
     default: return false;
   }
 }
 
 static const char *source_field(source s) {
-  static const char *const names[] = {"float_data", "double_data", "int32_data", "int64_data",
-                                      "byte_data"};
-  return names[s];
+  switch (s) {
+    case FROM_FLOAT: return "float_data";
+    case FROM_DOUBLE: return "double_data";
+    case FROM_INT32: return "int32_data";
+    case FROM_INT64: return "int64_data";
+    case FROM_BYTES: return "byte_data";
+    case FROM_STRINGS: return "string_data";
+  }
+  return "?";
 }
 
 static size_t source_count(const Caffe2__TensorProto *p, source s) {
@@ -39,6 +48,7 @@ static size_t source_count(const Caffe2__TensorProto *p, source s) {
     case FROM_INT32: return p->n_int32_data;
     case FROM_INT64: return p->n_int64_data;
     case FROM_BYTES: return p->has_byte_data ? p->byte_data.len : 0;
+    case FROM_STRINGS: return p->n_string_data;
   }
   return 0;
 }
@@ -65,6 +75,74 @@ static void copy_narrow(int dtype, const int32_t *src, size_t n, void *dst) {
   }
 }
 
+c2_status c2__proto_numel(size_t n, const int64_t *dims, int64_t *numel, c2_error *err) {
+  bool has_zero = false;
+  for (size_t i = 0; i < n; i++) {
+    if (dims[i] < 0)
+      return c2_error_set(err, C2_ERR_SHAPE, "dimension %zu is negative (%lld)", i,
+                          (long long)dims[i]);
+    has_zero |= dims[i] == 0;
+  }
+  int64_t count = 1;
+  for (size_t i = 0; i < n && !has_zero; i++) {
+    if (count > INT64_MAX / dims[i])
+      return c2_error_set(err, C2_ERR_LIMIT, "element count of the shape overflows 64 bits");
+    count *= dims[i];
+  }
+  *numel = has_zero ? 0 : count;
+  return C2_OK;
+}
+
+c2_status c2__tensor_proto_check(const Caffe2__TensorProto *p, c2_error *err) {
+  const char *name = p->name ? p->name : "";
+  int dtype = p->has_data_type ? (int)p->data_type : C2_DTYPE_FLOAT;
+  int64_t numel;
+  c2_status st = c2__proto_numel(p->n_dims, p->dims, &numel, err);
+  if (st) {
+    c2_error_prefix(err, "tensor '%s': ", name);
+    return st;
+  }
+  int64_t want = numel;
+  const char *extent = "shape";
+  if (p->segment) {
+    int64_t b = p->segment->begin, e = p->segment->end;
+    if (b < 0 || b > e || e > numel)
+      return c2_error_set(err, C2_ERR_SHAPE,
+                          "tensor '%s': segment [%lld, %lld) is not inside its %lld elements",
+                          name, (long long)b, (long long)e, (long long)numel);
+    want = e - b;
+    extent = "segment";
+  }
+  size_t have;
+  const char *field, *unit = "values";
+  if (p->has_raw_data) {
+    size_t esize = c2_dtype_size(dtype);
+    if (!esize)
+      return c2_error_set(err, C2_ERR_PARSE,
+                          "tensor '%s': raw_data is set, but DataType %s has no fixed element "
+                          "size",
+                          name, c2_dtype_name(dtype));
+    if ((uint64_t)want > SIZE_MAX / esize || (uint64_t)want * esize != p->raw_data.len)
+      return c2_error_set(err, C2_ERR_SHAPE,
+                          "tensor '%s': its %s holds %lld elements of %s (%llu bytes), but "
+                          "raw_data has %zu bytes",
+                          name, extent, (long long)want, c2_dtype_name(dtype),
+                          (unsigned long long)want * esize, p->raw_data.len);
+    return C2_OK;
+  }
+  source src;
+  if (!dtype_source(dtype, &src))
+    return C2_OK; /* UNDEFINED and Caffe2's special types keep no elements we could count */
+  have = source_count(p, src);
+  field = source_field(src);
+  if (src == FROM_BYTES) unit = "bytes";
+  if (have != (uint64_t)want)
+    return c2_error_set(err, C2_ERR_SHAPE,
+                        "tensor '%s': its %s holds %lld elements of %s, but %s has %zu %s", name,
+                        extent, (long long)want, c2_dtype_name(dtype), field, have, unit);
+  return C2_OK;
+}
+
 c2_status c2_tensor_from_proto(const c2_tensor_proto *p, c2_tensor *out,
                                const c2_load_limits *limits, c2_error *err) {
   c2_load_limits store;
@@ -72,10 +150,10 @@ c2_status c2_tensor_from_proto(const c2_tensor_proto *p, c2_tensor *out,
   const char *name = p->name ? p->name : "";
   int dtype = p->has_data_type ? (int)p->data_type : C2_DTYPE_FLOAT;
   source src;
+  if (dtype == 4)
+    return c2_error_set(err, C2_ERR_UNSUPPORTED, "tensor '%s': STRING tensors are not supported",
+                        name);
   if (!dtype_source(dtype, &src)) {
-    if (dtype == 4)
-      return c2_error_set(err, C2_ERR_UNSUPPORTED, "tensor '%s': STRING tensors are not supported",
-                          name);
     return c2_error_set(err, C2_ERR_PARSE, "tensor '%s': unknown or unsupported DataType %d", name,
                         dtype);
   }
@@ -88,24 +166,23 @@ c2_status c2_tensor_from_proto(const c2_tensor_proto *p, c2_tensor *out,
   if (p->n_dims > C2_MAX_NDIM)
     return c2_error_set(err, C2_ERR_LIMIT, "tensor '%s' has %zu dims, more than the %d supported",
                         name, p->n_dims, C2_MAX_NDIM);
+  c2_status st = c2__tensor_proto_check(p, err);
+  if (st) return st;
   int64_t numel;
-  c2_status st = c2_dims_numel((int)p->n_dims, p->dims, &numel, err);
+  st = c2_dims_numel((int)p->n_dims, p->dims, &numel, err);
   size_t esize = c2_dtype_size(dtype);
   if (!st && (uint64_t)numel > limits->max_tensor_bytes / esize)
-    st = c2_error_set(err, C2_ERR_LIMIT, "tensor of %lld elements exceeds the limit of %llu bytes",
-                      (long long)numel, (unsigned long long)limits->max_tensor_bytes);
+    st = c2_error_set(err, C2_ERR_LIMIT,
+                      "tensor of %lld elements (%llu bytes) exceeds the limit of %llu bytes "
+                      "(c2_load_limits.max_tensor_bytes)",
+                      (long long)numel, (unsigned long long)numel * esize,
+                      (unsigned long long)limits->max_tensor_bytes);
   if (st) {
     c2_error_prefix(err, "tensor '%s': ", name);
     return st;
   }
   bool raw = p->has_raw_data;
   size_t have = raw ? p->raw_data.len : source_count(p, src);
-  size_t want = raw ? (size_t)numel * esize : (size_t)numel;
-  if (have != want)
-    return c2_error_set(err, C2_ERR_SHAPE,
-                        "tensor '%s': its shape holds %lld elements of %s, but %s has %zu %s", name,
-                        (long long)numel, c2_dtype_name(dtype), raw ? "raw_data" : source_field(src),
-                        have, raw ? "bytes" : "values");
   if (!raw && src == FROM_INT32)
     for (size_t i = 0; i < have; i++)
       if (!narrow_fits(dtype, p->int32_data[i]))
@@ -127,6 +204,7 @@ c2_status c2_tensor_from_proto(const c2_tensor_proto *p, c2_tensor *out,
     case FROM_INT64: memcpy(out->data, p->int64_data, out->nbytes); break;
     case FROM_BYTES: memcpy(out->data, p->byte_data.data, out->nbytes); break;
     case FROM_INT32: copy_narrow(dtype, p->int32_data, have, out->data); break;
+    case FROM_STRINGS: break; /* refused above */
   }
   return C2_OK;
 }
@@ -138,12 +216,14 @@ static c2_status store(c2_workspace *ws, const Caffe2__TensorProto *p, const cha
   if (st) return st;
   st = c2_tensor_from_proto(p, staged, limits, err);
   c2_tensor *dst = NULL;
+  bool existed = c2_workspace_has_blob(ws, name);
   if (!st) st = c2_workspace_create_blob(ws, name, &dst, err);
+  /* Move the staged storage in: no second copy of a large tensor. Over the workspace's memory
+   * limit, a blob made for it goes again. */
   if (!st) {
-    /* Swap the staged storage in: no second copy of a large tensor. */
-    struct c2_tensor tmp = *dst;
-    *dst = *staged;
-    *staged = tmp;
+    st = c2__tensor_move(dst, staged, err);
+    if (st) c2_error_prefix(err, "tensor '%s': ", name);
+    if (st && !existed) c2_workspace_remove_blob(ws, name, NULL);
   }
   c2_tensor_free(staged);
   return st;
@@ -152,8 +232,18 @@ static c2_status store(c2_workspace *ws, const Caffe2__TensorProto *p, const cha
 c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, const char *name,
                           const c2_load_limits *limits, c2_error *err) {
   /* A TensorProtos starts with field 1 length-delimited (0x0a); a TensorProto's field 1 (dims)
-   * is a varint, so the first byte tells the two apart. */
+   * is a varint as Caffe2 writes it, so the first byte tells the two apart. Dims written packed
+   * also start with 0x0a: such bytes are a TensorProto when they are not a valid TensorProtos. */
+  c2_load_limits defaults;
+  limits = c2__limits_or_default(limits, &defaults);
   bool many = len > 0 && bytes[0] == 0x0a;
+  if (many) {
+    c2_status as_many = c2__wire_check(&caffe2__tensor_protos__descriptor, bytes, len, limits, NULL);
+    if (as_many == C2_ERR_NOMEM)
+      return c2_error_set(err, C2_ERR_NOMEM, "out of memory checking a TensorProtos message");
+    if (as_many && !c2__wire_check(&caffe2__tensor_proto__descriptor, bytes, len, limits, NULL))
+      many = false;
+  }
   ProtobufCMessage *msg;
   c2_status st = c2__unpack(many ? &caffe2__tensor_protos__descriptor
                                  : &caffe2__tensor_proto__descriptor,
@@ -183,7 +273,7 @@ c2_status c2_load_tensors(c2_workspace *ws, const uint8_t *bytes, size_t len, co
       st = c2_error_set(err, C2_ERR_NOT_FOUND, "no tensor named '%s' among the %zu in the file",
                         name, ps->n_protos);
   }
-  protobuf_c_message_free_unpacked(msg, NULL);
+  c2__message_free(msg);
   return st;
 }
 
