@@ -16,6 +16,8 @@
 #include "net.h"
 #include "loader.h"
 #include "binding.h"
+#include "init_net.h"
+#include "gemm.h"
 #include "backward.h"
 #include "gradcheck.h"
 

@@ -25,6 +25,8 @@ C2_API c2_status c2_net_new(c2_workspace *ws, const c2_netdef *def, const c2_reg
 C2_API void c2_net_free(c2_net *net);
 /* Runs every op in order; stops at the first failure, whose message starts "op #i (Type): ". */
 C2_API c2_status c2_net_run(c2_net *net, c2_error *err);
+/* Runs op i alone (profilers, debuggers); the message is prefixed like c2_net_run's. */
+C2_API c2_status c2_net_run_op(c2_net *net, size_t i, c2_error *err);
 C2_API const c2_netdef *c2_net_def(const c2_net *net);
 C2_API size_t c2_net_num_ops(const c2_net *net);
 C2_API c2_operator *c2_net_op(c2_net *net, size_t i);

@@ -62,9 +62,12 @@ void *c2__realloc(void *ptr, size_t size) {
 
 void *c2__aligned_alloc(size_t size) {
   if (injected_failure()) return NULL;
+  /* One spare 64-byte line past the end: BLIS's small-matrix kernels read up to a few bytes past
+   * the last element of a matrix (seen under valgrind), which must never reach an unmapped
+   * page. Tensors and op scratch come from here. */
   size_t rounded = (size + 63) & ~(size_t)63;
-  if (rounded < size) return NULL; /* overflow */
-  return counted(aligned_alloc(64, rounded ? rounded : 64));
+  if (rounded < size || rounded + 64 < rounded) return NULL; /* overflow */
+  return counted(aligned_alloc(64, rounded + 64));
 }
 
 char *c2__strndup(const char *s, size_t n) {

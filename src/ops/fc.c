@@ -94,8 +94,9 @@ static c2_status fc_run(c2_operator *op, c2_error *err) {
   float *out = y->data;
   const float *bias = b->data;
   for (int64_t i = 0; i < d.M; i++) memcpy(out + i * d.N, bias, (size_t)d.N * sizeof *out);
-  if (d.K > 0)
-    c2__sgemm(false, true, d.M, d.N, d.K, 1.0f, x->data, d.K, w->data, d.K, 1.0f, out, d.N);
+  if (d.K > 0) /* on the op's threads, in fixed column tiles (same bits for any thread count) */
+    return c2__sgemm_op(op, false, true, d.M, d.N, d.K, 1.0f, x->data, d.K, w->data, d.K, 1.0f,
+                        out, d.N, err);
   return C2_OK;
 }
 

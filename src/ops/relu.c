@@ -1,17 +1,31 @@
 /* Relu and ReluGradient (Caffe2 relu_op): Y = max(X, 0), dX = dY where Y > 0, else 0. Both may
  * run in place, which the zoo nets rely on (conv1 -> conv1). */
 #include "c2rt/caffe2.pb-c.h"
+#include "c2rt/parallel.h"
 #include "c2rt/registry.h"
 #include "op_util.h"
 #include "ops.h"
+#include "pointwise_kernels.h"
 
-/* Caffe2 computes std::max(x, 0) (Eigen cwiseMax): a NaN input stays NaN, and -0 stays -0. */
-static void relu_kernel(int64_t n, const float *x, float *y) {
-  for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+/* Elementwise work is split over the op's threads in chunks of at least this many elements
+ * (smaller tensors stay on one thread: waking workers costs more than they save). */
+enum { RELU_GRAIN = 1 << 15 };
+
+typedef struct relu_job {
+  const float *a, *b; /* Relu: a = X; ReluGradient: a = Y, b = dY */
+  float *out;
+} relu_job;
+
+static void relu_chunk(void *ctx, int64_t begin, int64_t end, int thread) {
+  (void)thread;
+  const relu_job *j = ctx;
+  c2__relu_f32(end - begin, j->a + begin, j->out + begin);
 }
 
-static void relu_grad_kernel(int64_t n, const float *y, const float *dy, float *dx) {
-  for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+static void relu_grad_chunk(void *ctx, int64_t begin, int64_t end, int thread) {
+  (void)thread;
+  const relu_job *j = ctx;
+  c2__relu_grad_f32(end - begin, j->a + begin, j->b + begin, j->out + begin);
 }
 
 static c2_status relu_run(c2_operator *op, c2_error *err) {
@@ -20,8 +34,9 @@ static c2_status relu_run(c2_operator *op, c2_error *err) {
   const c2_tensor *x = c2_op_input(op, 0);
   c2_tensor *y = c2_op_output(op, 0);
   st = c2_tensor_resize_like(y, x, err);
-  if (!st) relu_kernel(x->numel, x->data, y->data);
-  return st;
+  if (st) return st;
+  relu_job job = {x->data, NULL, y->data};
+  return c2_op_parallel_for(op, x->numel, RELU_GRAIN, relu_chunk, &job, err);
 }
 
 static c2_status relu_grad_run(c2_operator *op, c2_error *err) {
@@ -30,8 +45,9 @@ static c2_status relu_grad_run(c2_operator *op, c2_error *err) {
   const c2_tensor *y = c2_op_input(op, 0), *dy = c2_op_input(op, 1);
   c2_tensor *dx = c2_op_output(op, 0);
   st = c2_tensor_resize_like(dx, dy, err);
-  if (!st) relu_grad_kernel(y->numel, y->data, dy->data, dx->data);
-  return st;
+  if (st) return st;
+  relu_job job = {y->data, dy->data, dx->data};
+  return c2_op_parallel_for(op, y->numel, RELU_GRAIN, relu_grad_chunk, &job, err);
 }
 
 /* Caffe2 GetReluGradient: ReluGradient(Y, dY) -> dX. It reads the output, not the input, so an

@@ -170,6 +170,16 @@ c2_status c2_net_run(c2_net *net, c2_error *err) {
   return C2_OK;
 }
 
+c2_status c2_net_run_op(c2_net *net, size_t i, c2_error *err) {
+  if (!net) return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "net is NULL");
+  if (i >= net->n_ops)
+    return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "op #%zu does not exist (the net has %zu)",
+                        i, net->n_ops);
+  c2_status st = c2__operator_run(net->ops[i], err);
+  if (st) c2_error_prefix(err, "op #%zu (%s): ", i, c2_op_type(net->ops[i]));
+  return st;
+}
+
 const c2_netdef *c2_net_def(const c2_net *net) { return net ? net->def : NULL; }
 size_t c2_net_num_ops(const c2_net *net) { return net ? net->n_ops : 0; }
 c2_operator *c2_net_op(c2_net *net, size_t i) {
