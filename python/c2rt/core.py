@@ -4,6 +4,8 @@ Nothing runs here: CreateOperator and core.Net build OperatorDef/NetDef messages
 Caffe2 builds them (same fields, same argument order), which workspace then hands to libc2rt."""
 import sys
 
+import numpy as np
+
 from c2rt import scope, utils, workspace
 from c2rt.gradients import GradientRegistry, GradientSlice  # noqa: F401 (Caffe2 names)
 from c2rt.proto import caffe2_pb2
@@ -413,6 +415,25 @@ class Net(object):
         remap_list(new_proto.external_input)
         remap_list(new_proto.external_output)
         return Net(new_proto)
+
+    def Const(self, array, blob_out=None, dtype=None):
+        """A GivenTensor*Fill (ConstantFill for a bool scalar) holding `array`, as Caffe2's
+        Net.Const: int32 -> GivenTensorIntFill, int64 -> GivenTensorInt64Fill, bool ->
+        GivenTensorBoolFill, anything else -> GivenTensorFill (float)."""
+        if isinstance(array, bool):
+            return self.ConstantFill([], blob_out or 1, dtype=DataType.BOOL, value=array)
+        array = np.array(array) if dtype is None else np.array(array, dtype=dtype)
+        if array.dtype == np.int32:
+            fill = self.GivenTensorIntFill
+        elif array.dtype == np.int64:
+            fill = self.GivenTensorInt64Fill
+        elif array.dtype == np.bool_:
+            fill = self.GivenTensorBoolFill
+        elif array.dtype.kind in "SUO":
+            raise TypeError("Net.Const: string constants are not supported by c2rt")
+        else:
+            fill = self.GivenTensorFill
+        return fill([], blob_out or 1, shape=array.shape, values=array.flatten().tolist())
 
     def AddGradientOperators(self, ys, skip=0):
         """Appends the gradient ops of this net's ops (from op `skip` on) for losses `ys` (a list,

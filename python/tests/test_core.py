@@ -287,3 +287,23 @@ def test_printed_op_text():
     op = core.CreateOperator("Relu", ["X"], ["Y"])
     assert str(op) == 'input: "X"\noutput: "Y"\nname: ""\ntype: "Relu"\n'
     workspace.FeedBlob("X", np.zeros(1, np.float32))  # (the fixture resets it)
+
+
+def test_net_const():
+    net = core.Net("consts")
+    f = net.Const(np.array([[1.5, 2.0]], np.float32), "f")
+    i = net.Const(np.array([1, 2, 3], np.int32), "i")
+    l = net.Const([4, 5], "l")  # np.array of Python ints: int64
+    b = net.Const(True, "b")
+    auto = net.Const([0.5])
+    ops = net.Proto().op
+    assert [o.type for o in ops] == ["GivenTensorFill", "GivenTensorIntFill",
+                                     "GivenTensorInt64Fill", "ConstantFill", "GivenTensorFill"]
+    assert str(auto).startswith(net.Name() + "/GivenTensorFill")
+    workspace.RunNetOnce(net)
+    np.testing.assert_array_equal(workspace.FetchBlob(f), [[1.5, 2.0]])
+    assert workspace.FetchBlob(i).dtype == np.int32
+    assert workspace.FetchBlob(l).tolist() == [4, 5] and workspace.FetchBlob(l).dtype == np.int64
+    assert workspace.FetchBlob(b).dtype == np.bool_ and workspace.FetchBlob(b).tolist()
+    with pytest.raises(TypeError):
+        net.Const(np.array(["a"]))
