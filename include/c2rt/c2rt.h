@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "net.h"
 #include "loader.h"
+#include "binding.h"
 #include "init_net.h"
 #include "gemm.h"
 #include "backward.h"

@@ -10,6 +10,9 @@ typedef c2_status (*register_fn)(c2_registry *reg, c2_error *err);
 
 static const register_fn op_families[] = {
     c2_register_lrn_ops,
+    c2_register_random_fill_ops,
+    c2_register_add_ops,
+    c2_register_training_ops,
     c2_register_conv_ops,
     c2_register_pool_ops,
     c2_register_softmax_ops,

@@ -7,6 +7,7 @@
 #include "c2rt/argument.h"
 #include "c2rt/caffe2.pb-c.h"
 #include "c2rt/registry.h"
+#include "filler.h"
 #include "op_util.h"
 #include "ops.h"
 
@@ -14,9 +15,7 @@ typedef struct fill_state {
   c2_dtype dtype;
   double fvalue;  /* FLOAT / DOUBLE */
   int64_t ivalue; /* integer types and BOOL */
-  int shape_ndim, extra_ndim;
-  int64_t shape[C2_MAX_NDIM], extra[C2_MAX_NDIM];
-  bool input_as_shape;
+  c2__fill_shape shape;
 } fill_state;
 
 /* Caffe2 infers the dtype from the field `value` is stored in when `dtype` is absent. */
@@ -80,81 +79,15 @@ static c2_status fill_value(const c2_opdef *def, fill_state *s, c2_error *err) {
   return C2_OK;
 }
 
-static c2_status read_dims(const c2_opdef *def, const char *name, int64_t *dims, int *ndim,
-                           c2_error *err) {
-  const int64_t *v;
-  size_t n;
-  c2_status st = c2_arg_get_ints(def, name, &v, &n, err);
-  if (st) return st;
-  if (n > C2_MAX_NDIM)
-    return c2_error_set(err, C2_ERR_LIMIT, "argument '%s' has %zu dims; at most %d are supported",
-                        name, n, C2_MAX_NDIM);
-  for (size_t i = 0; i < n; i++) {
-    if (v[i] < 0)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                          "argument '%s' has a negative dim (%lld at position %zu)", name,
-                          (long long)v[i], i);
-    dims[i] = v[i];
-  }
-  *ndim = (int)n;
-  return C2_OK;
-}
-
 static c2_status fill_parse(const c2_opdef *def, fill_state *s, c2_error *err) {
   c2_status st = fill_dtype(def, &s->dtype, err);
   if (!st) st = fill_value(def, s, err);
-  if (!st) st = read_dims(def, "shape", s->shape, &s->shape_ndim, err);
-  if (!st) st = read_dims(def, "extra_shape", s->extra, &s->extra_ndim, err);
-  if (!st) st = c2_arg_get_bool(def, "input_as_shape", false, &s->input_as_shape, err);
-  if (st) return st;
-  if (def->n_input > 0) {
-    if (s->shape_ndim > 0)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                          "cannot set the 'shape' argument and pass in an input at the same time");
-  } else {
-    if (s->extra_ndim > 0)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                          "cannot set 'extra_shape' when there is no input");
-    if (s->input_as_shape)
-      return c2_error_set(err, C2_ERR_INVALID_ARGUMENT,
-                          "'input_as_shape' is set, but no input gives the shape");
-  }
-  return C2_OK;
+  if (!st) st = c2__fill_shape_parse(def, &s->shape, err);
+  return st;
 }
 
 static c2_status fill_create(c2_operator *op, c2_error *err) {
   return fill_parse(c2_op_def(op), c2_op_state(op), err);
-}
-
-/* The output shape from input 0: its values (input_as_shape) or its dims, then extra_shape. */
-static c2_status shape_from_input(const c2_operator *op, const fill_state *s, int64_t *dims,
-                                  int *ndim, c2_error *err) {
-  c2_status st = c2__require_written(op, 0, err);
-  if (st) return st;
-  const c2_tensor *in = c2_op_input(op, 0);
-  int n = 0;
-  if (s->input_as_shape) {
-    if (in->dtype != C2_DTYPE_INT64 || in->ndim != 1 || in->numel == 0) {
-      char shape[128];
-      return c2_error_set(err, C2_ERR_TYPE, "with input_as_shape, input '%s' must be a non-empty "
-                          "1-D INT64 tensor, got %s %s",
-                          c2_op_input_name(op, 0), c2_dtype_name(in->dtype),
-                          c2_tensor_shape_string(in, shape, sizeof shape));
-    }
-    if (in->numel + s->extra_ndim > C2_MAX_NDIM)
-      return c2_error_set(err, C2_ERR_LIMIT, "the requested shape has %lld dims; at most %d are "
-                          "supported", (long long)(in->numel + s->extra_ndim), C2_MAX_NDIM);
-    const int64_t *v = in->data;
-    for (int64_t i = 0; i < in->numel; i++) dims[n++] = v[i];
-  } else {
-    if (in->ndim + s->extra_ndim > C2_MAX_NDIM)
-      return c2_error_set(err, C2_ERR_LIMIT, "input rank %d plus %d extra dims exceeds %d",
-                          in->ndim, s->extra_ndim, C2_MAX_NDIM);
-    for (int i = 0; i < in->ndim; i++) dims[n++] = in->dims[i];
-  }
-  for (int i = 0; i < s->extra_ndim; i++) dims[n++] = s->extra[i];
-  *ndim = n;
-  return C2_OK;
 }
 
 #define FILL_AS(type, v)                                            \
@@ -165,16 +98,9 @@ static c2_status shape_from_input(const c2_operator *op, const fill_state *s, in
 
 static c2_status fill_run(c2_operator *op, c2_error *err) {
   const fill_state *s = c2_op_state(op);
-  int64_t dims[C2_MAX_NDIM];
-  int ndim = s->shape_ndim;
-  memcpy(dims, s->shape, sizeof dims);
-  if (c2_op_num_inputs(op) > 0) {
-    c2_status st = shape_from_input(op, s, dims, &ndim, err);
-    if (st) return st;
-  }
-  c2_tensor *out = c2_op_output(op, 0);
-  c2_status st = c2_tensor_resize(out, s->dtype, ndim, dims, err);
+  c2_status st = c2__fill_shape_resize(&s->shape, op, s->dtype, err);
   if (st) return st;
+  c2_tensor *out = c2_op_output(op, 0);
   switch (s->dtype) {
     case C2_DTYPE_FLOAT: FILL_AS(float, s->fvalue); break;
     case C2_DTYPE_DOUBLE: FILL_AS(double, s->fvalue); break;
@@ -193,36 +119,18 @@ static c2_status fill_run(c2_operator *op, c2_error *err) {
 
 static c2_status fill_shape(const c2_opdef *def, int n_in, const c2_shape *in, int n_out,
                             c2_shape *out, c2_error *err) {
-  fill_state s;
-  memset(&s, 0, sizeof s);
-  c2_status st = fill_parse(def, &s, err);
-  if (st || n_out < 1) return st;
-  out[0].dtype = s.dtype;
-  if (n_in == 0) {
-    out[0].unknown = false;
-    out[0].ndim = s.shape_ndim;
-    memcpy(out[0].dims, s.shape, sizeof s.shape);
-    return C2_OK;
-  }
-  /* With input_as_shape the shape is the input's data, unknown before running. */
-  if (s.input_as_shape || in[0].unknown) return C2_OK;
-  if (in[0].ndim + s.extra_ndim > C2_MAX_NDIM)
-    return c2_error_set(err, C2_ERR_LIMIT, "input rank %d plus %d extra dims exceeds %d",
-                        in[0].ndim, s.extra_ndim, C2_MAX_NDIM);
-  out[0].unknown = false;
-  out[0].ndim = in[0].ndim + s.extra_ndim;
-  memcpy(out[0].dims, in[0].dims, (size_t)in[0].ndim * sizeof *in[0].dims);
-  memcpy(out[0].dims + in[0].ndim, s.extra, (size_t)s.extra_ndim * sizeof *s.extra);
-  return C2_OK;
+  c2_dtype dtype;
+  c2_status st = fill_dtype(def, &dtype, err);
+  if (st) return st;
+  return c2__fill_infer_shape(def, dtype, n_in, in, n_out, out, err);
 }
 
 static c2_status fill_cost(const c2_opdef *def, int n_in, const c2_shape *in, c2_cost *cost,
                            c2_error *err) {
   c2_shape out = {.unknown = true};
   c2_status st = fill_shape(def, n_in, in, 1, &out, err);
-  if (st) return st;
-  cost->bytes_written = c2_shape_nbytes(&out); /* 0 when unknown */
-  return C2_OK;
+  if (!st) c2__fill_cost(&out, 0, cost);
+  return st;
 }
 
 /* ---- schema ---- */
@@ -233,12 +141,8 @@ static const c2_arg_spec fill_args[] = {
     {.name = "dtype", .type = C2_ARG_INT, .has_default = true, .default_int = C2_DTYPE_FLOAT,
      .doc = "TensorProto.DataType of the output: FLOAT (1, default), INT32, BOOL, UINT8, INT8, "
             "UINT16, INT16, INT64, DOUBLE. Without it, an int 'value' makes the output INT64."},
-    {.name = "shape", .type = C2_ARG_INTS,
-     .doc = "Shape of the output when there is no input (empty: a scalar)."},
-    {.name = "extra_shape", .type = C2_ARG_INTS,
-     .doc = "Dims appended to the shape taken from the input (needs an input)."},
-    {.name = "input_as_shape", .type = C2_ARG_INT, .has_default = true, .default_int = 0,
-     .doc = "1: the values of input 0 (a non-empty 1-D INT64 tensor) are the shape."},
+    C2__FILLER_SHAPE_ARGS,
+    C2__FILLER_RUN_ONCE_ARG,
 };
 static const c2_io_doc fill_inputs[] = {
     {"X", "Optional: the output takes its shape (or, with input_as_shape, its values)."}};

@@ -5,6 +5,9 @@
 #include "c2rt/registry.h"
 
 c2_status c2_register_lrn_ops(c2_registry *reg, c2_error *err);
+c2_status c2_register_random_fill_ops(c2_registry *reg, c2_error *err); /* Uniform/Gaussian/XavierFill */
+c2_status c2_register_add_ops(c2_registry *reg, c2_error *err);         /* Add, AddGradient */
+c2_status c2_register_training_ops(c2_registry *reg, c2_error *err); /* StopGradient, Iter, LearningRate */
 c2_status c2_register_conv_ops(c2_registry *reg, c2_error *err);
 c2_status c2_register_pool_ops(c2_registry *reg, c2_error *err);
 c2_status c2_register_softmax_ops(c2_registry *reg, c2_error *err);

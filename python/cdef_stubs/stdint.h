@@ -1,0 +1,1 @@
+/* Empty on purpose: cffi knows the fixed-width types, bool and size_t. */
