@@ -446,6 +446,47 @@ START_TEST(test_zero_scale_gives_nan) {
 }
 END_TEST
 
+/* General beta far from scale 1: scales from 1e-30 to 1e30 (exponents to +-100) and betas to 3,
+ * where -beta * log2(s) has a large integer part whose rounding must not eat the fraction.
+ * Forward only: at such scales the backward's s^(-beta-1) leaves float's range. */
+START_TEST(test_general_beta_extreme_scales) {
+  const int tier = _i;
+  if (!c2__cpu_tier_usable((c2__cpu_tier)tier)) return;
+  force_tier(tier);
+  const lrn_kernel_table *t = c2__lrn_kernels((c2__cpu_tier)tier);
+  /* (bias, alpha, beta): every Y = x * s^-beta stays a normal float for |x| in [0.5, 3]. */
+  const float params[][3] = {
+      {1e30f, 1e26f, 1.2f},  {1e30f, 1e26f, 0.3f},  {1e20f, 1e16f, 1.7f}, {1e10f, 1e6f, 2.9f},
+      {1e-10f, 1e-14f, 2.9f}, {1e-20f, 1e-24f, 1.7f}, {1e-30f, 1e-34f, 1.2f}, {3e7f, 1e3f, 0.6f},
+  };
+  test_rng rng = test_rng_make(91);
+  for (size_t pi = 0; pi < sizeof params / sizeof *params; pi++)
+    for (int nhwc = 0; nhwc < 2; nhwc++) {
+      kcase k = {2, 19, 5, 7, nhwc, 5, params[pi][1], params[pi][2], params[pi][0]};
+      lrn_plan pl;
+      plan_of(&k, &pl);
+      const int64_t numel = numel_of(&k), pixels = k.n * k.h * k.w;
+      float *x = alloc_floats(numel), *y = alloc_floats(numel);
+      for (int64_t i = 0; i < numel; i++) {
+        double v = test_rng_uniform(&rng, 0.5, 3);
+        x[i] = (float)(i % 2 ? v : -v);
+      }
+      double *s = malloc((size_t)numel * sizeof *s), *ye = malloc((size_t)numel * sizeof *ye);
+      double *dx = malloc((size_t)numel * sizeof *dx);
+      oracle(&k, x, x, s, ye, dx);
+      void *fs = scratch_for(t, &pl, false);
+      t->forward(&pl, x, y, NULL, 0, pixels, fs);
+      double err = 0;
+      for (int64_t i = 0; i < numel; i++) err = fmax(err, fabs(y[i] - ye[i]) / fabs(ye[i]));
+      char what[160];
+      describe(&k, what, sizeof what);
+      ck_assert_msg(err <= FWD_TOL_GENERAL, "tier %s %s: forward rel err %.3g > %.3g",
+                    c2__cpu_tier_name(tier), what, err, FWD_TOL_GENERAL);
+      free(fs), free(x), free(y), free(s), free(ye), free(dx);
+    }
+}
+END_TEST
+
 /* ---- tier selection ---- */
 
 START_TEST(test_tier_forcing) {
@@ -482,6 +523,7 @@ static Suite *make_suite(void) {
   tcase_add_loop_test(tc, test_threads_bit_identical, 0, C2__TIER_COUNT);
   tcase_add_loop_test(tc, test_nan_propagates_through_the_window, 0, C2__TIER_COUNT);
   tcase_add_loop_test(tc, test_zero_scale_gives_nan, 0, C2__TIER_COUNT);
+  tcase_add_loop_test(tc, test_general_beta_extreme_scales, 0, C2__TIER_COUNT);
   suite_add_tcase(s, tc);
   return s;
 }

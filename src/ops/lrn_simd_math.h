@@ -9,8 +9,8 @@
  * scale work. log2(1+f) = f * P(f) on [-0.25, 0.5) (degree 7, |error| < 6.2e-8) and 2^r on
  * |r| <= 1/2 (degree 5, relative error < 1.1e-7): our fits (weighted least squares, each float
  * coefficient rounded in turn and the rest refitted), errors measured with the rounded floats.
- * beta * exponent is split exactly (FMA remainder) so that the fraction of a large
- * -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special), as in the
+ * The integer part is taken from beta * exponent through one FMA so that the fraction of a
+ * large -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special), as in the
  * other paths. */
 ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
   vf m, e;
@@ -24,19 +24,19 @@ ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
   p = v_fma(p, f, v_set1(4.808019400e-01f));
   p = v_fma(p, f, v_set1(-7.213521004e-01f));
   p = v_fma(p, f, v_set1(1.442695856e+00f));
-  vf l = v_mul(f, p);
-  vf w = v_mul(nbeta, e), wl = v_fms(nbeta, e, w); /* nbeta * e == w + wl exactly */
-  vf n1 = v_round(w);
-  vf r = v_fma(nbeta, l, v_add(v_sub(w, n1), wl));
-  vf n2 = v_round(r);
-  r = v_sub(r, n2);
+  vf bl = v_mul(nbeta, v_mul(f, p)); /* -beta * log2(m) */
+  /* n = the integer nearest -beta * log2(s); r = -beta * e - n (one rounding: the FMA forms
+   * the product exactly, and the result is small) plus -beta * log2(m), so a large
+   * -beta * e never rounds away the fraction. */
+  vf n = v_round(v_fma(nbeta, e, bl));
+  vf r = v_add(v_fms(nbeta, e, n), bl);
   vf q = v_set1(1.326472731e-03f);
   q = v_fma(q, r, v_set1(9.671512991e-03f));
   q = v_fma(q, r, v_set1(5.550733581e-02f));
   q = v_fma(q, r, v_set1(2.402224243e-01f));
   q = v_fma(q, r, v_set1(6.931470037e-01f));
   q = v_fma(q, r, v_set1(1.0f));
-  return v_pow_special(v_ldexp(q, v_add(n1, n2)), s);
+  return v_pow_special(v_ldexp(q, n), s);
 }
 
 /* t = s^-beta. beta = 0.75 is rsqrt(s * sqrt(s)): the square root runs in the divider, beside
