@@ -97,10 +97,7 @@ static void conv_items(void *ctx, int64_t begin, int64_t end, int thread) {
     float *y = j->y + (n * j->M + g * Mg) * P + p0;
     float beta = 0.0f;
     if (j->b) { /* Y = b + W col: the bias goes in first and the GEMM adds to it */
-      for (int64_t m = 0; m < Mg; m++) {
-        float bias = j->b[g * Mg + m];
-        for (int64_t p = 0; p < p1 - p0; p++) y[m * P + p] = bias;
-      }
+      c2__fill_rows_with_bias(y, Mg, p1 - p0, P, j->b + g * Mg);
       beta = 1.0f;
     }
     c2__sgemm(false, false, Mg, p1 - p0, Kg, 1.0f, j->w + g * Mg * Kg, Kg, B, ldb, beta, y, P);
