@@ -8,8 +8,9 @@
 #include "pointwise_kernels.h"
 
 /* Elementwise work is split over the op's threads in chunks of at least this many elements
- * (smaller tensors stay on one thread: waking workers costs more than they save). */
-enum { RELU_GRAIN = 1 << 15 };
+ * (smaller tensors stay on one thread: waking a worker costs tens of microseconds on the
+ * measured VM; with 32K-element chunks AlexNet's Relus took 0.32 ms on 2 threads, 0.10 on 1). */
+enum { RELU_GRAIN = 1 << 18 };
 
 typedef struct relu_job {
   const float *a, *b; /* Relu: a = X; ReluGradient: a = Y, b = dY */
