@@ -424,6 +424,67 @@ START_TEST(test_nan_propagates_through_the_window) {
 }
 END_TEST
 
+/* An infinite X makes the scales of its window infinite (Y_scale inf), and inf^-beta = 0 (IEEE
+ * pow, as in Caffe2 and the reference): Y is NaN only at the infinite element (inf * 0) and 0 at its
+ * finite neighbours, and the backward, whose ratios there are dY * 0 / inf = 0, gives NaN only
+ * where a ratio window holds the infinite element itself. Forward and backward, every beta
+ * path and window kind, against the float64 oracle (which computes the same IEEE values). */
+START_TEST(test_infinite_x_gives_zero_power) {
+  const int tier = _i;
+  if (!c2__cpu_tier_usable((c2__cpu_tier)tier)) return;
+  force_tier(tier);
+  const lrn_kernel_table *t = c2__lrn_kernels((c2__cpu_tier)tier);
+  const int sizes[] = {3, 5, 7};
+  for (int nhwc = 0; nhwc < 2; nhwc++)
+    for (int b = 0; b < 4; b++)
+      for (int si = 0; si < 3; si++) {
+        kcase k = {1, 20, 3, 7, nhwc, sizes[si], 1e-2f, betas[b], 1.0f};
+        lrn_plan pl;
+        plan_of(&k, &pl);
+        const int64_t numel = numel_of(&k), pixels = k.h * k.w;
+        float *x = alloc_floats(numel), *dy = alloc_floats(numel), *y = alloc_floats(numel);
+        float *dx = alloc_floats(numel), *y_ref = alloc_floats(numel), *sc = alloc_floats(numel);
+        for (int64_t i = 0; i < numel; i++) {
+          x[i] = 0.5f + 0.125f * (float)(i % 7);
+          dy[i] = 0.25f - 0.0625f * (float)(i % 5);
+        }
+        x[at(&k, 0, 9, 11)] = INFINITY; /* mid-channel (crosses a vector edge at 8 lanes) */
+        x[at(&k, 0, 1, 4)] = -INFINITY; /* near the first channel */
+        double *s = malloc((size_t)numel * sizeof *s), *ye = malloc((size_t)numel * sizeof *ye);
+        double *dxe = malloc((size_t)numel * sizeof *dxe);
+        oracle(&k, x, dy, s, ye, dxe);
+        for (int64_t i = 0; i < numel; i++) y_ref[i] = (float)ye[i];
+        void *fs = scratch_for(t, &pl, false), *bs = scratch_for(t, &pl, true);
+        t->forward(&pl, x, y, sc, 0, pixels, fs);
+        t->backward(&pl, x, y_ref, dy, dx, 0, pixels, bs);
+        double max_dx = 0;
+        for (int64_t i = 0; i < numel; i++)
+          if (!isnan(dxe[i])) max_dx = fmax(max_dx, fabs(dxe[i]));
+        int64_t wrong = -1;
+        for (int64_t i = 0; i < numel && wrong < 0; i++) {
+          bool y_ok = isnan(ye[i]) ? isnan(y[i])
+                                   : fabs(y[i] - ye[i]) <= FWD_TOL_GENERAL * fabs(ye[i]);
+          bool dx_ok = isnan(dxe[i]) ? isnan(dx[i])
+                                     : fabs(dx[i] - dxe[i]) <= BWD_TOL * max_dx;
+          bool s_ok = isinf(s[i]) ? isinf(sc[i]) && sc[i] > 0
+                                  : fabs(sc[i] - s[i]) <= FWD_TOL_SPECIAL * s[i];
+          if (!y_ok || !dx_ok || !s_ok) wrong = i;
+        }
+        char what[160];
+        describe(&k, what, sizeof what);
+        ck_assert_msg(wrong < 0,
+                      "tier %s %s: element %lld: Y %g (expected %g), Y_scale %g (expected %g), "
+                      "dX %g (expected %g)",
+                      c2__cpu_tier_name(tier), what, (long long)wrong,
+                      wrong < 0 ? 0.0 : y[wrong], wrong < 0 ? 0.0 : ye[wrong],
+                      wrong < 0 ? 0.0 : sc[wrong], wrong < 0 ? 0.0 : s[wrong],
+                      wrong < 0 ? 0.0 : dx[wrong], wrong < 0 ? 0.0 : dxe[wrong]);
+        free(fs), free(bs), free(x), free(dy), free(y), free(dx), free(y_ref), free(sc);
+        free(s), free(ye), free(dxe);
+      }
+}
+END_TEST
+
 /* bias 0 and an all-zero window: scale 0, so Y = 0 * 0^-beta = NaN, as in Caffe2. */
 START_TEST(test_zero_scale_gives_nan) {
   const int tier = _i;
@@ -523,6 +584,7 @@ static Suite *make_suite(void) {
   tcase_add_loop_test(tc, test_threads_bit_identical, 0, C2__TIER_COUNT);
   tcase_add_loop_test(tc, test_nan_propagates_through_the_window, 0, C2__TIER_COUNT);
   tcase_add_loop_test(tc, test_zero_scale_gives_nan, 0, C2__TIER_COUNT);
+  tcase_add_loop_test(tc, test_infinite_x_gives_zero_power, 0, C2__TIER_COUNT);
   tcase_add_loop_test(tc, test_general_beta_extreme_scales, 0, C2__TIER_COUNT);
   suite_add_tcase(s, tc);
   return s;

@@ -34,6 +34,8 @@ static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf v_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }   /* a*b + c */
 static inline vf v_fms(vf a, vf b, vf c) { return _mm256_fmsub_ps(a, b, c); }   /* a*b - c */
 static inline vf v_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); } /* c - a*b */
+/* max(a, b) with the x86 rule that a NaN in either gives b (scale_of relies on it). */
+static inline vf v_max(vf a, vf b) { return _mm256_max_ps(a, b); }
 static inline vf v_sqrt(vf x) { return _mm256_sqrt_ps(x); }
 static inline vf v_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -83,12 +85,16 @@ static inline vf v_ldexp(vf p, vf n) {
   return v_mul(v_mul(p, pow2i(k1)), pow2i(_mm256_sub_epi32(k, k1)));
 }
 /* The bit-level frexp reads 0, inf and NaN as ordinary numbers: make their power NaN, as the
- * other paths give (checked first: they are rare). */
+ * other paths give (checked first: they are rare); pow_t then makes inf's power 0. */
 static inline vf v_pow_special(vf t, vf s) {
   vf odd = _mm256_or_ps(_mm256_cmp_ps(s, v_set1(FLT_MAX), _CMP_NLE_UQ),
                         _mm256_cmp_ps(s, v_zero(), _CMP_LE_OQ));
   if (!_mm256_movemask_ps(odd)) return t;
   return _mm256_blendv_ps(t, v_set1(NAN), odd);
+}
+/* v with the lanes where s is +inf set to 0 (a NaN s compares unequal: v kept). */
+static inline vf v_zero_where_inf(vf v, vf s) {
+  return _mm256_andnot_ps(_mm256_cmp_ps(s, v_set1(INFINITY), _CMP_EQ_OQ), v);
 }
 /* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
  * ((c-2 + c-1) + (c+1 + c+2)) + c. Per 128-bit lane alignr, after one cross-lane permute per

@@ -31,6 +31,8 @@ static inline vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf v_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }   /* a*b + c */
 static inline vf v_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }   /* a*b - c */
 static inline vf v_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); } /* c - a*b */
+/* max(a, b) with the x86 rule that a NaN in either gives b (scale_of relies on it). */
+static inline vf v_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 static inline vf v_sqrt(vf x) { return _mm512_sqrt_ps(x); }
 static inline vf v_round(vf x) {
   return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -63,10 +65,15 @@ static inline void v_frexp(vf s, vf *m, vf *e) {
 }
 /* p * 2^n for integral n; scalef over- and underflows like the true product. */
 static inline vf v_ldexp(vf p, vf n) { return _mm512_scalef_ps(p, n); }
-/* getexp/getmant already turn a scale of 0, inf or NaN into a NaN power. */
+/* getexp/getmant already turn a scale of 0, inf or NaN into a NaN power (pow_t then makes
+ * inf's 0). */
 static inline vf v_pow_special(vf t, vf s) {
   (void)s;
   return t;
+}
+/* v with the lanes where s is +inf set to 0 (NaN s keeps v: NEQ_UQ is true for it). */
+static inline vf v_zero_where_inf(vf v, vf s) {
+  return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, v_set1(INFINITY), _CMP_NEQ_UQ), v);
 }
 /* cur shifted by -2..+2 channels, prev/next supplying the lanes across the edges, added as
  * ((c-2 + c-1) + (c+1 + c+2)) + c. */

@@ -10,8 +10,8 @@
  * |r| <= 1/2 (degree 5, relative error < 1.1e-7): our fits (weighted least squares, each float
  * coefficient rounded in turn and the rest refitted), errors measured with the rounded floats.
  * The integer part is taken from beta * exponent through one FMA so that the fraction of a
- * large -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special), as in the
- * other paths. */
+ * large -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special);
+ * pow_t then makes inf's power 0. */
 ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
   vf m, e;
   v_frexp(s, &m, &e);
@@ -44,13 +44,21 @@ ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
  * cheaper than building sqrt(s) from a second refined rsqrt. Its rsqrt skips the exact
  * residual: the error of s * sqrt(s) (two roundings) dominates, and the measured worst case did
  * not move. */
-ALWAYS_INLINE vf pow_t(vf s, lrn_beta_kind kind, vf nbeta) {
+ALWAYS_INLINE vf pow_t_finite(vf s, lrn_beta_kind kind, vf nbeta) {
   switch (kind) {
   case LRN_BETA_HALF: return v_rsqrt(s);
   case LRN_BETA_THREE_QUARTER: return v_rsqrt_fast(v_mul(s, v_sqrt(s)));
   case LRN_BETA_ONE: return v_rcp(s);
   default: return pow_general(s, nbeta);
   }
+}
+
+/* The paths above give NaN for an infinite scale (an estimate of 0 times inf in the Newton
+ * step, or v_pow_special), but inf^-beta is 0 (IEEE pow, Caffe2, the ref and scalar tiers): an
+ * infinite X would otherwise turn its finite neighbours' Y, and the backward over twice the
+ * window, into NaN, so results would depend on the CPU tier. A scale of 0 or NaN stays NaN. */
+ALWAYS_INLINE vf pow_t(vf s, lrn_beta_kind kind, vf nbeta) {
+  return v_zero_where_inf(pow_t_finite(s, kind, nbeta), s);
 }
 
 /* t = s^-beta and *ts = t / s = s^(-beta-1), for the backward. */
@@ -60,16 +68,19 @@ ALWAYS_INLINE vf pow_t_ts(vf s, lrn_beta_kind kind, vf nbeta, vf *ts) {
   case LRN_BETA_HALF:
     t = v_rsqrt(s);
     *ts = v_mul(t, v_mul(t, t));
-    return t;
+    break;
   case LRN_BETA_ONE:
     t = v_rcp(s);
     *ts = v_mul(t, t);
-    return t;
+    break;
   default:
-    t = pow_t(s, kind, nbeta);
+    t = pow_t_finite(s, kind, nbeta);
     *ts = v_mul(t, v_rcp(s));
-    return t;
+    break;
   }
+  /* inf^-beta = inf^(-beta-1) = 0, see pow_t (v_rcp(inf) is NaN too) */
+  *ts = v_zero_where_inf(*ts, s);
+  return v_zero_where_inf(t, s);
 }
 
 /* ---- per-call constants ---- */
@@ -85,10 +96,15 @@ static inline vconst vconst_of(const lrn_plan *pl) {
 
 /* scale = bias + alpha/size * sum, with alpha/size split in two floats so that its rounding
  * does not shift every scale of a run the same way (up to 1 ulp: it kept beta = 1 under 3e-7).
- * The general-beta path, whose target is 1e-6, saves the operation. */
+ * The general-beta path, whose target is 1e-6, saves the operation.
+ * An infinite sum (an infinite X in the window) must give an infinite scale, as bias + a * inf
+ * does, but a_lo is often negative or 0, making the inner term -inf or NaN and the scale NaN.
+ * The inner term only matters for a finite sum, where it is finite (>= -FLT_MAX), so it is
+ * floored there: v_max returns -FLT_MAX for -inf and for NaN. A NaN sum still gives NaN through
+ * a * sum. */
 ALWAYS_INLINE vf scale_of(vf sum, const vconst *k, lrn_beta_kind kind) {
   if (kind == LRN_BETA_GENERAL) return v_fma(k->a, sum, k->bias);
-  return v_fma(k->a, sum, v_fma(k->a_lo, sum, k->bias));
+  return v_fma(k->a, sum, v_max(v_fma(k->a_lo, sum, k->bias), v_set1(-FLT_MAX)));
 }
 
 /* ---- sums, partial vectors ---- */
