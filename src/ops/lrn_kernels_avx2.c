@@ -84,13 +84,15 @@ static inline vf v_ldexp(vf p, vf n) {
   __m256i k = _mm256_cvtps_epi32(n), k1 = _mm256_srai_epi32(k, 1);
   return v_mul(v_mul(p, pow2i(k1)), pow2i(_mm256_sub_epi32(k, k1)));
 }
-/* The bit-level frexp reads 0, inf and NaN as ordinary numbers: make their power NaN, as the
- * other paths give (checked first: they are rare); pow_t then makes inf's power 0. */
+/* The bit-level frexp reads 0, inf and NaN as ordinary numbers: make the power of 0 and NaN a
+ * NaN and that of +inf a 0, as IEEE pow and the other tiers give (checked first: they are
+ * rare). */
 static inline vf v_pow_special(vf t, vf s) {
   vf odd = _mm256_or_ps(_mm256_cmp_ps(s, v_set1(FLT_MAX), _CMP_NLE_UQ),
                         _mm256_cmp_ps(s, v_zero(), _CMP_LE_OQ));
   if (!_mm256_movemask_ps(odd)) return t;
-  return _mm256_blendv_ps(t, v_set1(NAN), odd);
+  vf inf = _mm256_cmp_ps(s, v_set1(INFINITY), _CMP_EQ_OQ);
+  return _mm256_andnot_ps(inf, _mm256_blendv_ps(t, v_set1(NAN), odd));
 }
 /* v with the lanes where s is +inf set to 0 (a NaN s compares unequal: v kept). */
 static inline vf v_zero_where_inf(vf v, vf s) {

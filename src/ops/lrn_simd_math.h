@@ -10,8 +10,8 @@
  * |r| <= 1/2 (degree 5, relative error < 1.1e-7): our fits (weighted least squares, each float
  * coefficient rounded in turn and the rest refitted), errors measured with the rounded floats.
  * The integer part is taken from beta * exponent through one FMA so that the fraction of a
- * large -beta * log2(s) keeps its bits. A scale of 0, inf or NaN gives NaN (v_pow_special);
- * pow_t then makes inf's power 0. */
+ * large -beta * log2(s) keeps its bits. A scale of 0 or NaN gives NaN, and +inf gives 0 (as
+ * IEEE pow; v_pow_special where the ISA's frexp does not see to it). */
 ALWAYS_INLINE vf pow_general(vf s, vf nbeta) {
   vf m, e;
   v_frexp(s, &m, &e);
@@ -58,6 +58,9 @@ ALWAYS_INLINE vf pow_t_finite(vf s, lrn_beta_kind kind, vf nbeta) {
  * infinite X would otherwise turn its finite neighbours' Y, and the backward over twice the
  * window, into NaN, so results would depend on the CPU tier. A scale of 0 or NaN stays NaN. */
 ALWAYS_INLINE vf pow_t(vf s, lrn_beta_kind kind, vf nbeta) {
+  /* pow_general already gives 0 there (getexp on AVX-512, v_pow_special's rare branch on AVX2):
+   * the compute-bound general path pays nothing for it. */
+  if (kind == LRN_BETA_GENERAL) return pow_general(s, nbeta);
   return v_zero_where_inf(pow_t_finite(s, kind, nbeta), s);
 }
 
