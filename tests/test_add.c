@@ -246,6 +246,42 @@ START_TEST(test_in_place) {
 }
 END_TEST
 
+/* Caffe2's AddGradient runs in place on dC (AllowInplace {{0, 0}, {0, 1}}): the backward pass of
+ * an in-place Add (net.Add([X, b], X)) names dC and dX both X_grad. It used to be refused by the
+ * schema, so no net with an in-place Add could be trained. An output on dC whose input is
+ * broadcast cannot be reduced in place: that is an error, not a read of resized memory. */
+START_TEST(test_gradient_in_place) {
+  c2_workspace *ws;
+  c2_error err;
+  test_rng rng = test_rng_make(12);
+  EXPECT_OK(c2_workspace_new(&ws, &err), &err);
+  feed_f(ws, "A", 2, (int64_t[]){2, 3}, &rng);
+  feed_f(ws, "B", 1, (int64_t[]){3}, &rng);
+  for (int k = 0; k < 2; k++) { /* dC in place on dA (k = 0), then on dB with B and A swapped */
+    feed_f(ws, "dC", 2, (int64_t[]){2, 3}, &rng);
+    float dc[6];
+    memcpy(dc, c2_tensor_data_const(c2_workspace_get_blob(ws, "dC")), sizeof dc);
+    const char *in[] = {"dC", k ? "B" : "A", k ? "A" : "B"};
+    const char *out[] = {k ? "dB" : "dC", k ? "dC" : "dB"};
+    c2_opdef *g = add_op("AddGradient", 3, in, 2, out);
+    EXPECT_OK(c2_run_operator_once(ws, g, NULL, &err), &err);
+    c2_opdef_free(g);
+    const c2_tensor *full = c2_workspace_get_blob(ws, "dC"), *red = c2_workspace_get_blob(ws, "dB");
+    ck_assert_int_eq(c2_tensor_numel(full), 6);
+    ck_assert_int_eq(c2_tensor_numel(red), 3);
+    const float *f = c2_tensor_data_const(full), *r = c2_tensor_data_const(red);
+    for (int i = 0; i < 6; i++) ck_assert_float_eq(f[i], dc[i]);
+    for (int j = 0; j < 3; j++) ck_assert_float_eq_tol(r[j], dc[j] + dc[3 + j], 1e-6f);
+  }
+  c2_opdef *g = add_op("AddGradient", 3, (const char *[]){"dC", "B", "A"}, 2,
+                       (const char *[]){"dC", "dA"});
+  EXPECT_STATUS(c2_run_operator_once(ws, g, NULL, &err), C2_ERR_SHAPE, &err,
+                "output 'dC' is computed in place on input 'dC' [2, 3]");
+  c2_opdef_free(g);
+  c2_workspace_free(ws);
+}
+END_TEST
+
 START_TEST(test_gradient_definition) {
   const c2_registry *reg;
   c2_error err;
@@ -306,6 +342,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_shape_errors);
   tcase_add_test(tc, test_dtypes);
   tcase_add_test(tc, test_in_place);
+  tcase_add_test(tc, test_gradient_in_place);
   tcase_add_test(tc, test_gradient_definition);
   tcase_add_test(tc, test_inference);
   suite_add_tcase(s, tc);

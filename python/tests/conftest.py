@@ -11,13 +11,21 @@ SOURCE_ROOT = os.environ.get("C2RT_SOURCE_ROOT",
 BUILD_ROOT = os.environ.get("C2RT_BUILD_ROOT", "")
 
 
+def _only_default():
+    """A fresh "default" and no other workspace: workspaces live in the process, so one made by
+    a test (the Basics tutorial's "gutentag") would otherwise leak into the tests after it when
+    several files run in one pytest process."""
+    workspace.SwitchWorkspace("default", True)
+    workspace.ResetWorkspace()
+    for name in [n for n in workspace.Workspaces() if n != "default"]:
+        del workspace._workspaces[name]
+
+
 @pytest.fixture(autouse=True)
 def fresh_workspace():
-    workspace.SwitchWorkspace("default", True)
-    workspace.ResetWorkspace()
+    _only_default()
     yield
-    workspace.SwitchWorkspace("default", True)
-    workspace.ResetWorkspace()
+    _only_default()
 
 
 def run_python(code, env_update=None, cwd=None):

@@ -104,3 +104,31 @@ def test_fetch_with_the_c_copy_agrees_with_memmove():
     st = _lib.lib.c2_workspace_fetch(ws, b"x", ffi.from_buffer(out), 3, err)
     with pytest.raises(C2Error, match="holds 24 bytes, but the destination has 3"):
         _lib.check(st, err)
+
+
+def test_library_messages_are_per_call_across_threads():
+    """As above, with messages written by the library itself (FetchBlob's "Can't find blob" is
+    made in Python): an op that fails in C, in four workspaces at once, must raise each
+    thread's own message, never another thread's."""
+    errors = {}
+    barrier = threading.Barrier(4)
+
+    def fail(i):
+        ws = workspace.Workspace()
+        op = workspace.caffe2_pb2.OperatorDef(type="Relu", input=["missing_%d" % i],
+                                              output=["y"]).SerializeToString()
+        barrier.wait()
+        for _ in range(200):
+            try:
+                ws.run_operator_once(op)
+            except C2Error as e:
+                errors.setdefault(i, set()).add(str(e))
+
+    threads = [threading.Thread(target=fail, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(4):
+        assert errors[i] == {"op #0 (Relu): input blob 'missing_%d' does not exist in the "
+                             "workspace" % i}

@@ -79,3 +79,22 @@ def test_backward_errors():
     lr = it.LearningRate([i], ["lr"], base_lr=0.1, policy="fixed")
     assert it.AddGradientOperators([lr]) == {core.BlobReference("lr"): core.BlobReference(
         "lr_autogen_grad")}
+
+
+def test_in_place_add_trains():
+    # Caffe2 nets add a bias in place (net.Add([X, b], X)); its AddGradient then reads and
+    # writes X_grad, which the library's schema used to refuse ("cannot run in place").
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    workspace.FeedBlob("X", x)
+    workspace.FeedBlob("b", np.array([1, 2, 3], np.float32))
+    net = core.Net("inplace_add")
+    net.Add(["X", "b"], "X")
+    loss = net.AveragedLoss("X", "loss")
+    grad_map = net.AddGradientOperators([loss])
+    assert summary(net.Proto().op[-1:]) == [
+        ("AddGradient", ["X_grad", "X", "b"], ["X_grad", "b_grad"])]
+    workspace.RunNetOnce(net)
+    np.testing.assert_allclose(workspace.FetchBlob(grad_map["X"]), np.full((2, 3), 1 / 6.0),
+                               rtol=1e-6)
+    np.testing.assert_allclose(workspace.FetchBlob(grad_map["b"]), np.full(3, 2 / 6.0),
+                               rtol=1e-6)

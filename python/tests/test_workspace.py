@@ -336,3 +336,14 @@ def test_workspace_object_caffe2_method_names():
     ws.remove_blob("free")
     assert not ws.has_blob("free")
     assert workspace.Blobs() == []  # the module's current workspace is another one
+
+
+def test_a_test_leaves_a_workspace_behind():
+    # With the next test: each test starts with the "default" workspace only (conftest), so
+    # `pytest python/tests` passes as a whole, not only file by file.
+    workspace.SwitchWorkspace("left_behind", True)
+    assert workspace.Workspaces() == ["default", "left_behind"]
+
+
+def test_each_test_starts_with_only_the_default_workspace():
+    assert workspace.Workspaces() == ["default"]

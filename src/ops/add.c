@@ -153,9 +153,26 @@ static c2_status add_grad_run(c2_operator *op, c2_error *err) {
                         c2_op_input_name(op, 1), c2_op_input_name(op, 2), bc.ndim,
                         (long long)bc.numel);
   }
+  /* In place on dC (Caffe2 allows dA or dB = dC): only for an input of dC's shape, whose
+   * gradient is dC itself; a reduced gradient would resize dC before it is read. */
+  for (int k = 0; k < c2_op_num_outputs(op); k++) {
+    const c2_tensor *like = k ? b : a;
+    if (c2_op_output(op, k) == dc &&
+        (like->ndim != dc->ndim ||
+         memcmp(like->dims, dc->dims, sizeof(int64_t) * (size_t)dc->ndim))) {
+      char shape[128];
+      return c2_error_set(err, C2_ERR_SHAPE,
+                          "output '%s' is computed in place on input '%s' %s, but input '%s' is "
+                          "broadcast: in-place needs the input that has dC's shape",
+                          c2_op_output_name(op, k), c2_op_input_name(op, 0),
+                          c2_tensor_shape_string(dc, shape, sizeof shape),
+                          c2_op_input_name(op, k + 1));
+    }
+  }
   for (int k = 0; k < c2_op_num_outputs(op); k++) {
     const c2_tensor *like = k ? b : a;
     c2_tensor *d = c2_op_output(op, k);
+    if (d == dc) continue; /* dC is already this gradient */
     st = c2_tensor_resize(d, dc->dtype, like->ndim, like->dims, err);
     if (st) return st;
     if (like->numel == 0) continue;
@@ -245,6 +262,8 @@ static c2_status add_grad_cost(const c2_opdef *def, int n_in, const c2_shape *in
 
 static const c2_arg_spec add_args[] = {BCAST_ARGS};
 static const c2_io_pair add_inplace[] = {{0, 0}, {1, 0}};
+/* Caffe2's AddGradient: dC may become dA or dB (the backward pass of an in-place Add). */
+static const c2_io_pair add_grad_inplace[] = {{0, 0}, {0, 1}};
 static const c2_io_doc add_inputs[] = {{"A", "First operand."}, {"B", "Second operand."}};
 static const c2_io_doc add_outputs[] = {{"C", "A + B, broadcast shape, A's dtype."}};
 static const c2_io_doc add_grad_inputs[] = {
@@ -268,6 +287,7 @@ static const c2_schema add_grad_schema = {
     .type = "AddGradient",
     .doc = "Gradient of Add: dC summed over the broadcast dimensions of each input.",
     .min_inputs = 3, .max_inputs = 3, .min_outputs = 2, .max_outputs = 2,
+    .allow_inplace = add_grad_inplace, .n_allow_inplace = 2,
     .args = add_args, .n_args = sizeof add_args / sizeof *add_args,
     .inputs = add_grad_inputs, .n_input_docs = 3, .outputs = add_grad_outputs, .n_output_docs = 2,
     .infer_shape = add_grad_shape, .infer_cost = add_grad_cost,
