@@ -59,6 +59,9 @@ START_TEST(test_blob_info_fetch_feed) {
   EXPECT_STATUS(c2_workspace_feed_buffer(ws, "Y", C2_DTYPE_FLOAT, 1, (int64_t[]){-1}, x, 0, &err),
                 C2_ERR_SHAPE, &err, "dimension 0 is negative (-1)");
   ck_assert(!c2_workspace_has_blob(ws, "Y"));
+  /* A NULL name is refused before any message prints it (a bad dtype would have been first). */
+  EXPECT_STATUS(c2_workspace_feed_buffer(ws, NULL, 4, 2, dims, x, sizeof x, &err),
+                C2_ERR_INVALID_ARGUMENT, &err, "feeding a blob: its name is NULL");
 
   /* A scalar, an empty tensor, and a blob never written. */
   float s = 2.5f;

@@ -49,6 +49,8 @@ c2_status c2_workspace_fetch(const c2_workspace *ws, const char *name, void *dst
 c2_status c2_workspace_feed_buffer(c2_workspace *ws, const char *name, int dtype, int ndim,
                                    const int64_t *dims, const void *data, size_t nbytes,
                                    c2_error *err) {
+  /* (the messages below print the name) */
+  if (!name) return c2_error_set(err, C2_ERR_INVALID_ARGUMENT, "feeding a blob: its name is NULL");
   size_t esize = c2_dtype_size(dtype);
   if (esize == 0)
     return c2_error_set(err, C2_ERR_TYPE, "blob '%s': dtype %s (%d) cannot be stored in a tensor",
