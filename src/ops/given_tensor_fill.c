@@ -10,6 +10,7 @@
 #include "c2rt/caffe2.pb-c.h"
 #include "c2rt/registry.h"
 #include "given_tensor_fill.h"
+#include "op_util.h"
 #include "ops.h"
 
 typedef struct fill_kind {
@@ -301,11 +302,6 @@ static const c2_op_impl fill_impl = {.device_type = C2_DEVICE_CPU,
                                      .run = fill_run};
 
 c2_status c2_register_given_tensor_fill_ops(c2_registry *reg, c2_error *err) {
-  c2_status st = C2_OK;
-  for (size_t i = 0; i < sizeof schemas / sizeof *schemas && !st; i++) {
-    st = c2_registry_add_schema(reg, &schemas[i], err);
-    if (!st) st = c2_registry_add_impl(reg, schemas[i].type, &fill_impl, err);
-    if (!st) st = c2_registry_set_gradient(reg, schemas[i].type, C2_GRADIENT_NONE, NULL, err);
-  }
-  return st;
+  return c2__register_no_gradient_ops(reg, schemas, sizeof schemas / sizeof *schemas, &fill_impl,
+                                      1, err);
 }

@@ -80,3 +80,14 @@ c2_status c2__shape_like_input1(const c2_opdef *def, int n_in, const c2_shape *i
   for (int i = 0; i < n_out; i++) out[i] = in[1];
   return C2_OK;
 }
+
+c2_status c2__register_no_gradient_ops(c2_registry *reg, const c2_schema *schemas, size_t n,
+                                       const c2_op_impl *impls, size_t n_impls, c2_error *err) {
+  c2_status st = C2_OK;
+  for (size_t i = 0; !st && i < n; i++) {
+    st = c2_registry_add_schema(reg, &schemas[i], err);
+    if (!st) st = c2_registry_add_impl(reg, schemas[i].type, &impls[n_impls == 1 ? 0 : i], err);
+    if (!st) st = c2_registry_set_gradient(reg, schemas[i].type, C2_GRADIENT_NONE, NULL, err);
+  }
+  return st;
+}

@@ -5,6 +5,7 @@
 
 #include "../core/tensor_impl.h"
 #include "c2rt/operator.h"
+#include "c2rt/registry.h"
 #include "c2rt/schema.h"
 
 /* Input i holds a float tensor of any rank. */
@@ -34,5 +35,10 @@ c2_status c2__pointwise_cost(const c2_opdef *def, int n_in, const c2_shape *in,
 /* Shape inference helpers: output 0 is input `i`'s shape (unknown when that is unknown). */
 c2_status c2__shape_like_input1(const c2_opdef *def, int n_in, const c2_shape *in, int n_out,
                                 c2_shape *out, c2_error *err);
+
+/* Registers schemas[i] with impls[i] (or impls[0] for all when n_impls is 1) and NO_GRADIENT:
+ * the families of fills and training helpers that Caffe2 gives no gradient. */
+c2_status c2__register_no_gradient_ops(c2_registry *reg, const c2_schema *schemas, size_t n,
+                                       const c2_op_impl *impls, size_t n_impls, c2_error *err);
 
 #endif

@@ -274,11 +274,6 @@ static const c2_op_impl impls[] = {
 };
 
 c2_status c2_register_training_ops(c2_registry *reg, c2_error *err) {
-  c2_status st = C2_OK;
-  for (size_t i = 0; !st && i < sizeof schemas / sizeof *schemas; i++) {
-    st = c2_registry_add_schema(reg, &schemas[i], err);
-    if (!st) st = c2_registry_add_impl(reg, schemas[i].type, &impls[i], err);
-    if (!st) st = c2_registry_set_gradient(reg, schemas[i].type, C2_GRADIENT_NONE, NULL, err);
-  }
-  return st;
+  return c2__register_no_gradient_ops(reg, schemas, sizeof schemas / sizeof *schemas, impls,
+                                      sizeof impls / sizeof *impls, err);
 }
