@@ -59,6 +59,15 @@ def test_wrong_library_falls_back_with_a_warning():
     assert "RuntimeWarning: c2rt: using" in r.stderr and "/nonexistent/libc2rt.so.0" in r.stderr
 
 
+def run_in_threads(fn, n):
+    """fn(0) .. fn(n - 1), each on its own thread, all at once."""
+    threads = [threading.Thread(target=fn, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def test_errors_are_per_call_across_threads():
     """Each call gets its own c2_error: errors raised concurrently keep their own messages."""
     errors = {}
@@ -73,11 +82,7 @@ def test_errors_are_per_call_across_threads():
             except C2Error as e:
                 errors.setdefault(i, set()).add(str(e))
 
-    threads = [threading.Thread(target=fail, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(fail, 4)
     for i in range(4):
         assert errors[i] == {"Can't find blob: missing_%d" % i}
 
@@ -124,11 +129,7 @@ def test_library_messages_are_per_call_across_threads():
             except C2Error as e:
                 errors.setdefault(i, set()).add(str(e))
 
-    threads = [threading.Thread(target=fail, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(fail, 4)
     for i in range(4):
         assert errors[i] == {"op #0 (Relu): input blob 'missing_%d' does not exist in the "
                              "workspace" % i}
