@@ -66,24 +66,14 @@ ALWAYS_INLINE vf pow_t(vf s, lrn_beta_kind kind, vf nbeta) {
 
 /* t = s^-beta and *ts = t / s = s^(-beta-1), for the backward. */
 ALWAYS_INLINE vf pow_t_ts(vf s, lrn_beta_kind kind, vf nbeta, vf *ts) {
-  vf t;
+  vf t = pow_t(s, kind, nbeta); /* already 0 where s is +inf */
   switch (kind) {
-  case LRN_BETA_HALF:
-    t = v_rsqrt(s);
-    *ts = v_mul(t, v_mul(t, t));
-    break;
-  case LRN_BETA_ONE:
-    t = v_rcp(s);
-    *ts = v_mul(t, t);
-    break;
-  default:
-    t = pow_t_finite(s, kind, nbeta);
-    *ts = v_mul(t, v_rcp(s));
-    break;
+  case LRN_BETA_HALF: *ts = v_mul(t, v_mul(t, t)); break;
+  case LRN_BETA_ONE: *ts = v_mul(t, t); break;
+  /* inf^(-beta-1) = 0 too, but v_rcp(inf) is NaN */
+  default: *ts = v_zero_where_inf(v_mul(t, v_rcp(s)), s); break;
   }
-  /* inf^-beta = inf^(-beta-1) = 0, see pow_t (v_rcp(inf) is NaN too) */
-  *ts = v_zero_where_inf(*ts, s);
-  return v_zero_where_inf(t, s);
+  return t;
 }
 
 /* ---- per-call constants ---- */
